@@ -1,0 +1,469 @@
+//! The provider contract: [`DnsProvider`], [`Zone`], [`Capabilities`],
+//! [`ApplyReport`] and the conveniences in [`DnsProviderExt`].
+
+use std::fmt;
+use std::future::Future;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use crate::change::Change;
+use crate::error::{Error, Result};
+use crate::name::Name;
+use crate::rdata::RecordType;
+use crate::retry::RetryPolicy;
+use crate::set::{MAX_TTL, RecordSet};
+
+/// A hosted zone at a provider.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Zone {
+    /// The provider's id for the zone (Route 53 `Z…`, Cloudflare's hex id,
+    /// the zone name for the in-memory provider).
+    pub id: String,
+    /// The zone apex.
+    pub name: Name,
+    /// Whether the zone is private (answered only inside some network).
+    pub private: bool,
+}
+
+impl Zone {
+    /// A public zone with this id and apex.
+    pub fn new(id: impl Into<String>, name: Name) -> Self {
+        Self {
+            id: id.into(),
+            name,
+            private: false,
+        }
+    }
+
+    /// The same zone marked private or public.
+    pub fn with_private(mut self, private: bool) -> Self {
+        self.private = private;
+        self
+    }
+}
+
+impl fmt::Display for Zone {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.name, self.id)
+    }
+}
+
+/// How a provider stores data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecordModel {
+    /// Record sets with value lists (Route 53, the in-memory provider).
+    RecordSets,
+    /// One record per value, each with its own id (Cloudflare).
+    Records,
+}
+
+/// What a provider can do, as data: callers and the conformance suite read
+/// this instead of guessing from the provider's name.
+///
+/// ```
+/// use dns_core::{Capabilities, RecordType};
+/// let caps = Capabilities::default().with_max_records_per_request(Some(200)).with_raw_labels(false);
+/// assert!(caps.atomic_batches);
+/// assert_eq!(caps.max_records_per_request, Some(200));
+/// assert!(caps.supports(RecordType::SRV));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// Whether one `apply` that fits in one request is all-or-nothing.
+    pub atomic_batches: bool,
+    /// Whether [`Change::Require`] is checked atomically with the rest of
+    /// the batch. Without it the provider refuses `Require` as unsupported.
+    pub preconditions: bool,
+    /// How the provider stores data.
+    pub model: RecordModel,
+    /// The most record values one request may carry; larger batches are
+    /// split (and are then not atomic). `None`: no limit.
+    pub max_records_per_request: Option<usize>,
+    /// The record types that can be written.
+    pub record_types: Vec<RecordType>,
+    /// Whether labels may hold any octets (spaces, dots, UTF-8): RFC 6763
+    /// instance names. Without it only letters, digits, `-`, `_` and a
+    /// leftmost `*` are accepted, and other names fail with
+    /// [`Error::Unsupported`] before any request.
+    pub raw_labels: bool,
+    /// The TTLs the provider accepts.
+    pub ttl_range: RangeInclusive<u32>,
+    /// Provider-specific per-record extras it exposes (e.g. `proxied`,
+    /// `comment`, `tags`, `alias`, `routing-policy`).
+    pub extras: Vec<String>,
+}
+
+impl Default for Capabilities {
+    /// Everything the model can express: atomic batches, preconditions,
+    /// every modelled type, raw labels, no request limit.
+    fn default() -> Self {
+        Self {
+            atomic_batches: true,
+            preconditions: true,
+            model: RecordModel::RecordSets,
+            max_records_per_request: None,
+            record_types: RecordType::MODELLED.to_vec(),
+            raw_labels: true,
+            ttl_range: 0..=MAX_TTL,
+            extras: Vec::new(),
+        }
+    }
+}
+
+impl Capabilities {
+    /// Sets [`Capabilities::atomic_batches`].
+    pub fn with_atomic_batches(mut self, atomic: bool) -> Self {
+        self.atomic_batches = atomic;
+        self
+    }
+
+    /// Sets [`Capabilities::preconditions`].
+    pub fn with_preconditions(mut self, preconditions: bool) -> Self {
+        self.preconditions = preconditions;
+        self
+    }
+
+    /// Sets [`Capabilities::model`].
+    pub fn with_model(mut self, model: RecordModel) -> Self {
+        self.model = model;
+        self
+    }
+
+    /// Sets [`Capabilities::max_records_per_request`].
+    pub fn with_max_records_per_request(mut self, max: Option<usize>) -> Self {
+        self.max_records_per_request = max.map(|m| m.max(1));
+        self
+    }
+
+    /// Sets [`Capabilities::record_types`].
+    pub fn with_record_types(mut self, types: impl IntoIterator<Item = RecordType>) -> Self {
+        self.record_types = types.into_iter().collect();
+        self
+    }
+
+    /// Sets [`Capabilities::raw_labels`].
+    pub fn with_raw_labels(mut self, raw: bool) -> Self {
+        self.raw_labels = raw;
+        self
+    }
+
+    /// Sets [`Capabilities::ttl_range`].
+    pub fn with_ttl_range(mut self, range: RangeInclusive<u32>) -> Self {
+        self.ttl_range = range;
+        self
+    }
+
+    /// Sets [`Capabilities::extras`].
+    pub fn with_extras(mut self, extras: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        self.extras = extras.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Whether records of `rtype` can be written.
+    pub fn supports(&self, rtype: RecordType) -> bool {
+        self.record_types.contains(&rtype)
+    }
+
+    /// Whether the provider can store `name` (always, with raw labels).
+    pub fn can_store_name(&self, name: &Name) -> bool {
+        self.raw_labels
+            || name
+                .labels()
+                .iter()
+                .enumerate()
+                .all(|(i, l)| l.is_hostname_like() || (i == 0 && l.is_wildcard()))
+    }
+
+    /// Checks a batch against these capabilities and the zone, as every
+    /// provider must before sending anything: names inside the zone, types
+    /// supported, names storable, TTLs in range, preconditions supported.
+    ///
+    /// ```
+    /// use dns_core::{Capabilities, Change, Error, Name, RData, RecordSet, Zone};
+    /// let zone = Zone::new("z1", Name::parse("example.com").unwrap());
+    /// let set = |n: &str| RecordSet::new(Name::parse(n).unwrap(), 60,
+    ///     [RData::A("192.0.2.1".parse().unwrap())]).unwrap();
+    /// let caps = Capabilities::default().with_raw_labels(false);
+    /// assert!(caps.check("memory", &zone, &[Change::Add(set("www.example.com"))]).is_ok());
+    /// assert!(matches!(caps.check("memory", &zone, &[Change::Add(set("www.example.org"))]),
+    ///     Err(Error::InvalidInput(_))));
+    /// assert!(matches!(caps.check("memory", &zone, &[Change::Add(set(r"a\032b.example.com"))]),
+    ///     Err(Error::Unsupported { .. })));
+    /// ```
+    pub fn check(&self, provider: &str, zone: &Zone, changes: &[Change]) -> Result<()> {
+        for change in changes {
+            let name = change.name();
+            if !name.is_subdomain_of(&zone.name) {
+                return Err(Error::InvalidInput(format!(
+                    "{change}: {name} is not inside zone {}",
+                    zone.name
+                )));
+            }
+            let rtype = change.record_type();
+            let writes = !matches!(change, Change::Delete { .. } | Change::Require(_));
+            if writes && !self.supports(rtype) {
+                return Err(Error::unsupported(
+                    provider,
+                    format!("writing {rtype} records"),
+                ));
+            }
+            if matches!(change, Change::Require(_)) && !self.preconditions {
+                return Err(Error::unsupported(
+                    provider,
+                    "atomic preconditions (Change::Require)",
+                ));
+            }
+            let targets = change.values().iter().filter_map(|v| v.target_name());
+            if let Some(bad) = std::iter::once(name)
+                .chain(targets)
+                .find(|n| !self.can_store_name(n))
+            {
+                return Err(Error::unsupported(
+                    provider,
+                    format!("the name {bad:#} (labels other than letters, digits, '-' and '_')"),
+                ));
+            }
+            if let Change::Upsert(set) | Change::Add(set) = change
+                && !self.ttl_range.contains(&set.ttl())
+            {
+                return Err(Error::InvalidInput(format!(
+                    "{change}: TTL {} is outside {}..={}",
+                    set.ttl(),
+                    self.ttl_range.start(),
+                    self.ttl_range.end()
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What an [`apply`](DnsProvider::apply) did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApplyReport {
+    /// Requests sent to the provider (0 for an empty batch).
+    pub requests: usize,
+    /// Whether the batch took effect all-or-nothing.
+    pub atomic: bool,
+    /// Provider change ids (Route 53 `GetChange` ids), when it gives them.
+    pub change_ids: Vec<String>,
+}
+
+impl ApplyReport {
+    /// A report of `requests` requests, atomic or not.
+    pub fn new(requests: usize, atomic: bool) -> Self {
+        Self {
+            requests,
+            atomic,
+            change_ids: Vec::new(),
+        }
+    }
+}
+
+/// A DNS provider: hosted zones and their record sets.
+///
+/// The contract every implementation keeps (the conformance suite checks it):
+///
+/// * **Names** are absolute [`Name`]s, compared without regard to ASCII case.
+///   Backends convert to and from their provider's form (octal escapes,
+///   punycode) losslessly, or refuse a name they cannot store with
+///   [`Error::Unsupported`] before sending anything
+///   ([`Capabilities::raw_labels`]).
+/// * **Listing** returns every record set of the zone, through all pages,
+///   including types this crate does not model ([`RData::Opaque`](crate::RData::Opaque)),
+///   which are never altered by changes to other sets.
+/// * **Changes** follow [`Change`]: `Upsert`, `Delete`, `Add`, `Remove`,
+///   `Require`. `Add` and `Remove` never lose a value written concurrently
+///   by another process or another provider instance, and are idempotent, so
+///   a retry never duplicates a record.
+/// * **Atomicity**: when [`Capabilities::atomic_batches`] is set, a batch
+///   that fits in one request ([`Capabilities::max_records_per_request`])
+///   takes effect entirely or not at all; larger batches are split into the
+///   fewest requests the limits allow and [`ApplyReport::atomic`] says
+///   whether they were. Invalid input fails before any request
+///   ([`Capabilities::check`]).
+/// * **Concurrency**: implementations are `Send + Sync` and safe to share
+///   (`Arc<dyn DnsProvider>`) and to clone across tasks.
+/// * **Errors** are [`Error`]; [`Error::is_retryable`] tells the
+///   [`RetryPolicy`] what to retry. No credential appears in `Debug`, logs
+///   or errors.
+///
+/// # Example
+///
+/// ```
+/// use std::sync::Arc;
+/// use dns_core::{Change, DnsProvider, DnsProviderExt, InMemoryProvider, Name, RData, RecordSet, RecordType};
+///
+/// # tokio_test_block_on(async {
+/// let memory = InMemoryProvider::new();
+/// memory.create_zone(Name::parse("example.com")?)?;
+/// let provider: Arc<dyn DnsProvider> = Arc::new(memory);
+///
+/// let zone = provider.find_zone(&Name::parse("www.example.com")?).await?;
+/// let www = Name::parse("www.example.com")?;
+/// let ip = |s: &str| RData::A(s.parse().unwrap());
+///
+/// // Two writers add their own address; neither loses the other's.
+/// provider.add(&zone, RecordSet::new(www.clone(), 60, [ip("192.0.2.1")])?).await?;
+/// provider.add(&zone, RecordSet::new(www.clone(), 60, [ip("192.0.2.2")])?).await?;
+/// // Removing one keeps the other; removing it again changes nothing.
+/// let one = RecordSet::new(www.clone(), 60, [ip("192.0.2.1")])?;
+/// provider.remove(&zone, one.clone()).await?;
+/// provider.remove(&zone, one).await?;
+///
+/// let set = provider.get_record_set(&zone, &www, RecordType::A).await?.unwrap();
+/// assert_eq!(set.values(), [ip("192.0.2.2")]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// # }).unwrap();
+/// # fn tokio_test_block_on<F: std::future::Future>(f: F) -> F::Output {
+/// #     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+/// # }
+/// ```
+#[async_trait]
+pub trait DnsProvider: Send + Sync + fmt::Debug + 'static {
+    /// A short name for messages: `memory`, `route53`, `cloudflare`.
+    fn provider_name(&self) -> &str;
+
+    /// What this provider can do.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Every hosted zone, through all pages.
+    async fn list_zones(&self) -> Result<Vec<Zone>>;
+
+    /// The zone that holds `name`: the one whose apex is the longest suffix
+    /// of `name` (an exact label-wise match, not a string prefix search).
+    /// [`Error::ZoneNotFound`] when none does. When a public and a private
+    /// zone share the apex the public one is returned.
+    async fn find_zone(&self, name: &Name) -> Result<Zone> {
+        let zones = self.list_zones().await?;
+        zones
+            .into_iter()
+            .filter(|z| name.is_subdomain_of(&z.name))
+            .max_by_key(|z| (z.name.labels().len(), !z.private))
+            .ok_or_else(|| Error::ZoneNotFound {
+                zone: name.to_string(),
+            })
+    }
+
+    /// Every record set of `zone`, through all pages, sorted by name in
+    /// canonical order and then by type.
+    async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>>;
+
+    /// The set at (`name`, `rtype`), or `None`. Backends override this with
+    /// a cheaper query than listing the zone.
+    async fn get_record_set(
+        &self,
+        zone: &Zone,
+        name: &Name,
+        rtype: RecordType,
+    ) -> Result<Option<RecordSet>> {
+        let sets = self.list_record_sets(zone).await?;
+        Ok(sets
+            .into_iter()
+            .find(|s| s.name() == name && s.record_type() == rtype))
+    }
+
+    /// Applies `changes` in order, with the semantics of [`Change`] and the
+    /// atomicity the capabilities declare. An empty batch does nothing.
+    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport>;
+}
+
+macro_rules! forward_provider {
+    ($ty:ty) => {
+        #[async_trait]
+        impl<T: DnsProvider + ?Sized> DnsProvider for $ty {
+            fn provider_name(&self) -> &str {
+                (**self).provider_name()
+            }
+            fn capabilities(&self) -> Capabilities {
+                (**self).capabilities()
+            }
+            async fn list_zones(&self) -> Result<Vec<Zone>> {
+                (**self).list_zones().await
+            }
+            async fn find_zone(&self, name: &Name) -> Result<Zone> {
+                (**self).find_zone(name).await
+            }
+            async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>> {
+                (**self).list_record_sets(zone).await
+            }
+            async fn get_record_set(
+                &self,
+                zone: &Zone,
+                name: &Name,
+                rtype: RecordType,
+            ) -> Result<Option<RecordSet>> {
+                (**self).get_record_set(zone, name, rtype).await
+            }
+            async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+                (**self).apply(zone, changes).await
+            }
+        }
+    };
+}
+
+forward_provider!(Arc<T>);
+forward_provider!(Box<T>);
+
+/// Conveniences over any [`DnsProvider`], including `dyn DnsProvider`.
+pub trait DnsProviderExt: DnsProvider {
+    /// The zone holding the name given in presentation form.
+    fn zone_for(&self, name: &str) -> impl Future<Output = Result<Zone>> + Send {
+        async move {
+            let name = Name::parse(name)?;
+            self.find_zone(&name).await
+        }
+    }
+
+    /// Applies one [`Change::Upsert`].
+    fn upsert(
+        &self,
+        zone: &Zone,
+        set: RecordSet,
+    ) -> impl Future<Output = Result<ApplyReport>> + Send {
+        async move { self.apply(zone, &[Change::Upsert(set)]).await }
+    }
+
+    /// Applies one [`Change::Delete`].
+    fn delete(
+        &self,
+        zone: &Zone,
+        name: Name,
+        rtype: RecordType,
+    ) -> impl Future<Output = Result<ApplyReport>> + Send {
+        async move { self.apply(zone, &[Change::Delete { name, rtype }]).await }
+    }
+
+    /// Applies one [`Change::Add`].
+    fn add(&self, zone: &Zone, set: RecordSet) -> impl Future<Output = Result<ApplyReport>> + Send {
+        async move { self.apply(zone, &[Change::Add(set)]).await }
+    }
+
+    /// Applies one [`Change::Remove`].
+    fn remove(
+        &self,
+        zone: &Zone,
+        set: RecordSet,
+    ) -> impl Future<Output = Result<ApplyReport>> + Send {
+        async move { self.apply(zone, &[Change::Remove(set)]).await }
+    }
+
+    /// Applies `changes`, retrying retryable failures under `policy`. Safe
+    /// for batches of `Add`, `Remove`, `Upsert`, `Delete`: they are idempotent.
+    fn apply_with_retry(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+        policy: &RetryPolicy,
+    ) -> impl Future<Output = Result<ApplyReport>> + Send {
+        async move { policy.run(|| self.apply(zone, changes)).await }
+    }
+}
+
+impl<T: DnsProvider + ?Sized> DnsProviderExt for T {}
