@@ -110,7 +110,7 @@ proptest! {
     fn txt_presentation_round_trips(t in txt()) {
         let printed = t.to_string();
         prop_assert!(printed.is_ascii());
-        prop_assert_eq!(Txt::parse(&printed).unwrap(), t.clone());
+        prop_assert_eq!(&Txt::parse(&printed).unwrap(), &t);
         let rdata = RData::TXT(t);
         prop_assert_eq!(RData::parse(RecordType::TXT, &rdata.to_string()).unwrap(), rdata);
     }
@@ -118,7 +118,7 @@ proptest! {
     #[test]
     fn txt_from_text_keeps_every_octet(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
         let t = Txt::from_text(&bytes);
-        prop_assert_eq!(t.concat(), bytes.clone());
+        prop_assert_eq!(&t.concat(), &bytes);
         prop_assert!(t.strings().all(|s| s.len() <= 255));
         prop_assert_eq!(t.strings().count(), bytes.len().div_ceil(255).max(1));
     }
