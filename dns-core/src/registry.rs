@@ -455,3 +455,213 @@ impl ServiceRegistry {
         self.write(zone, changes, true, report).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::InMemoryProvider;
+    use crate::provider::{ApplyReport, Capabilities};
+    use crate::service::Target;
+    use crate::txt::TxtProperties;
+    use async_trait::async_trait;
+
+    /// Runs a registration in the middle of the leaver's read of (`rtype`):
+    /// the read returns what was there before, so the leaver acts on stale
+    /// data exactly as it would when a remote call interleaves.
+    #[derive(Debug)]
+    struct JoinDuringRead {
+        inner: InMemoryProvider,
+        rtype: RecordType,
+        joiner: Mutex<Option<ServiceInstance>>,
+    }
+
+    #[async_trait]
+    impl DnsProvider for JoinDuringRead {
+        fn provider_name(&self) -> &str {
+            "join-during-read"
+        }
+        fn capabilities(&self) -> crate::Capabilities {
+            self.inner.capabilities()
+        }
+        async fn list_zones(&self) -> Result<Vec<Zone>> {
+            self.inner.list_zones().await
+        }
+        async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>> {
+            self.inner.list_record_sets(zone).await
+        }
+        async fn get_record_set(
+            &self,
+            zone: &Zone,
+            name: &Name,
+            rtype: RecordType,
+        ) -> Result<Option<RecordSet>> {
+            let seen = self.inner.get_record_set(zone, name, rtype).await?;
+            let joiner = (rtype == self.rtype)
+                .then(|| self.joiner.lock().unwrap().take())
+                .flatten();
+            if let Some(joiner) = joiner {
+                ServiceRegistry::new(Arc::new(self.inner.clone()))
+                    .register(&joiner)
+                    .await?;
+            }
+            Ok(seen)
+        }
+        async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+            self.inner.apply(zone, changes).await
+        }
+    }
+
+    fn instance(label: &str, host: &str, txt: &str) -> ServiceInstance {
+        ServiceInstance::new(
+            label,
+            "_http._tcp".parse().unwrap(),
+            Name::parse("example.com").unwrap(),
+        )
+        .unwrap()
+        .with_target(
+            Target::new(Name::parse(host).unwrap(), 80).with_address("192.0.2.1".parse().unwrap()),
+        )
+        .with_txt(TxtProperties::new().with("v", txt).unwrap())
+    }
+
+    async fn race(
+        caps: Capabilities,
+        rtype: RecordType,
+        leaver: ServiceInstance,
+        joiner: ServiceInstance,
+    ) -> InMemoryProvider {
+        let memory = InMemoryProvider::with_capabilities(caps);
+        memory
+            .create_zone(Name::parse("example.com").unwrap())
+            .unwrap();
+        ServiceRegistry::new(Arc::new(memory.clone()))
+            .register(&leaver)
+            .await
+            .unwrap();
+        let racing = JoinDuringRead {
+            inner: memory.clone(),
+            rtype,
+            joiner: Mutex::new(Some(joiner.clone())),
+        };
+        ServiceRegistry::new(Arc::new(racing))
+            .deregister(&leaver)
+            .await
+            .unwrap();
+        memory
+    }
+
+    async fn assert_published(memory: &InMemoryProvider, joiner: &ServiceInstance) {
+        let zone = memory.find_zone(joiner.name()).await.unwrap();
+        for set in joiner.records().all() {
+            let found = memory.lookup(&zone.name, set.name(), set.record_type());
+            let found = found.unwrap_or_else(|| {
+                panic!(
+                    "{} {} of the joiner was lost",
+                    set.name(),
+                    set.record_type()
+                )
+            });
+            for v in set.values() {
+                assert!(
+                    found.contains(v),
+                    "{v} of the joiner was lost from {}",
+                    set.name()
+                );
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_target_joining_while_the_last_one_leaves_is_kept() {
+        for caps in [
+            Capabilities::default(),
+            Capabilities::default().with_preconditions(false),
+        ] {
+            let leaver = instance("web", "h1.example.com", "1");
+            let joiner = instance("web", "h2.example.com", "1");
+            let memory = race(
+                caps.clone(),
+                RecordType::SRV,
+                leaver.clone(),
+                joiner.clone(),
+            )
+            .await;
+            assert_published(&memory, &joiner).await;
+            let srv = memory
+                .lookup(
+                    &Name::parse("example.com").unwrap(),
+                    leaver.name(),
+                    RecordType::SRV,
+                )
+                .unwrap();
+            assert_eq!(
+                srv.len(),
+                1,
+                "the leaver's own target must be gone ({caps:?})"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_joiner_with_other_metadata_keeps_its_txt_even_unguarded() {
+        let caps = Capabilities::default().with_preconditions(false);
+        let joiner = instance("web", "h2.example.com", "2");
+        let memory = race(
+            caps,
+            RecordType::SRV,
+            instance("web", "h1.example.com", "1"),
+            joiner.clone(),
+        )
+        .await;
+        assert_published(&memory, &joiner).await;
+    }
+
+    #[tokio::test]
+    async fn an_instance_joining_while_the_last_of_its_type_leaves_keeps_the_type_listed() {
+        for caps in [
+            Capabilities::default(),
+            Capabilities::default().with_preconditions(false),
+        ] {
+            let joiner = instance("api", "h2.example.com", "1");
+            let memory = race(
+                caps,
+                RecordType::PTR,
+                instance("web", "h1.example.com", "1"),
+                joiner.clone(),
+            )
+            .await;
+            assert_published(&memory, &joiner).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn register_needs_a_target_and_deregister_is_idempotent() {
+        let memory = InMemoryProvider::new();
+        let zone = memory
+            .create_zone(Name::parse("example.com").unwrap())
+            .unwrap();
+        let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+        let bare = ServiceInstance::new(
+            "x",
+            "_http._tcp".parse().unwrap(),
+            Name::parse("example.com").unwrap(),
+        )
+        .unwrap();
+        assert!(matches!(
+            registry.register(&bare).await,
+            Err(Error::InvalidInput(_))
+        ));
+        let web = instance("web", "h1.example.com", "1");
+        let first = registry.register(&web).await.unwrap();
+        assert_eq!(
+            (first.requests, first.atomic),
+            (2, true),
+            "zone lookup + one atomic batch"
+        );
+        registry.register(&web).await.unwrap();
+        assert_eq!(memory.list_record_sets(&zone).await.unwrap().len(), 2 + 5);
+        assert!(registry.deregister(&web).await.unwrap().instance_removed);
+        assert!(registry.deregister(&web).await.unwrap().instance_removed);
+        assert_eq!(memory.list_record_sets(&zone).await.unwrap().len(), 2);
+    }
+}
