@@ -582,17 +582,21 @@ mod conformance_tests {
             .unwrap()
     }
 
+    /// Handles on `p`'s zones with 1 ms of latency per call, so concurrent
+    /// calls interleave between reads and writes the way remote calls do.
+    fn slow_handles(p: &InMemoryProvider, n: usize) -> Vec<Arc<dyn DnsProvider>> {
+        (0..n)
+            .map(|_| {
+                Arc::new(p.clone().with_latency(Duration::from_millis(1))) as Arc<dyn DnsProvider>
+            })
+            .collect()
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn reference_provider_passes_everything() {
         let p = InMemoryProvider::new();
         let zone = zone_in(&p);
-        // Separate handles with latency, so concurrent calls interleave
-        // between reads and writes the way remote calls do.
-        let handles: Vec<Arc<dyn DnsProvider>> = (0..50)
-            .map(|_| {
-                Arc::new(p.clone().with_latency(Duration::from_millis(1))) as Arc<dyn DnsProvider>
-            })
-            .collect();
+        let handles = slow_handles(&p, 50);
         let mut providers: Vec<Arc<dyn DnsProvider>> = vec![Arc::new(p.clone())];
         providers.extend(handles);
         conformance::run_all(&providers, &zone, &Config::default()).await;
@@ -622,12 +626,7 @@ mod conformance_tests {
             .with_ttl_range(0..=2_147_483_647);
         let p = InMemoryProvider::with_capabilities(caps);
         let zone = zone_in(&p);
-        let providers: Vec<Arc<dyn DnsProvider>> = (0..50)
-            .map(|_| {
-                Arc::new(p.clone().with_latency(Duration::from_millis(1))) as Arc<dyn DnsProvider>
-            })
-            .collect();
-        conformance::run_all(&providers, &zone, &Config::default()).await;
+        conformance::run_all(&slow_handles(&p, 50), &zone, &Config::default()).await;
         assert!(p.requests() > 0);
     }
 
@@ -641,12 +640,7 @@ mod conformance_tests {
             .with_ttl_range(60..=86_400);
         let p = InMemoryProvider::with_capabilities(caps);
         let zone = zone_in(&p);
-        let providers: Vec<Arc<dyn DnsProvider>> = (0..10)
-            .map(|_| {
-                Arc::new(p.clone().with_latency(Duration::from_millis(1))) as Arc<dyn DnsProvider>
-            })
-            .collect();
         let config = Config::default().with_concurrency(30);
-        conformance::run_all(&providers, &zone, &config).await;
+        conformance::run_all(&slow_handles(&p, 10), &zone, &config).await;
     }
 }
