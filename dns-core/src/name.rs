@@ -158,9 +158,12 @@ impl FromStr for Label {
     /// Parses one label in presentation form (`\.`, `\\`, `\DDD` escapes).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let name = parse_labels(s, "label")?;
-        match <[Self; 1]>::try_from(name) {
-            Ok([label]) => Ok(label),
-            Err(_) => Err(ParseError::new(
+        match <[Self; 1]>::try_from(name)
+            .ok()
+            .filter(|_| !ends_with_unescaped_dot(s))
+        {
+            Some([label]) => Ok(label),
+            None => Err(ParseError::new(
                 "label",
                 s,
                 "holds an unescaped '.', which would make it more than one label",
@@ -275,15 +278,19 @@ impl Name {
         }
         let ascii = idna::domain_to_ascii(trimmed)
             .map_err(|_| ParseError::new("host name", s, "is not a valid IDNA host name"))?;
-        let name = Self::parse(&ascii)?;
-        if !name.labels.iter().all(Label::is_hostname_like) {
+        // Built from the IDNA output directly: a backslash is not an escape here.
+        let labels = ascii
+            .split('.')
+            .map(|l| Label::new(l).map_err(|e| ParseError::new("host name", s, e.reason())))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !labels.iter().all(Label::is_hostname_like) {
             return Err(ParseError::new(
                 "host name",
                 s,
                 "holds characters other than letters, digits, '-' and '_'",
             ));
         }
-        Ok(name)
+        Self::from_labels(labels)
     }
 
     /// The name for display: A-labels (`xn--…`) decoded to Unicode, other
@@ -295,7 +302,9 @@ impl Name {
         let mut out = String::new();
         for label in &self.labels {
             let text = label.as_str().filter(|s| {
-                s.len() > 4 && s[..4].eq_ignore_ascii_case("xn--") && label.is_hostname_like()
+                label.is_hostname_like()
+                    && s.len() > 4
+                    && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
             });
             match text.map(idna::domain_to_unicode) {
                 Some((unicode, Ok(()))) => out.push_str(&unicode),
@@ -644,7 +653,19 @@ mod tests {
     }
 
     #[test]
+    fn to_unicode_never_slices_inside_a_character() {
+        assert_eq!(n("aaaé.example").to_unicode(), "aaaé.example.");
+        assert_eq!(n("xn--bcher-kva.example").to_unicode(), "bücher.example.");
+    }
+
+    #[test]
+    fn from_idna_does_not_read_escapes() {
+        assert!(Name::from_idna(r"a\065.example").is_err());
+    }
+
+    #[test]
     fn label_from_str_rejects_dots() {
+        assert!("a.".parse::<Label>().is_err());
         assert!("a.b".parse::<Label>().is_err());
         assert_eq!(r"a\.b".parse::<Label>().unwrap().as_bytes(), b"a.b");
     }

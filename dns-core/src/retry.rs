@@ -138,7 +138,7 @@ impl RetryPolicy {
                 return Err(err);
             }
             let wait = self.delay(attempt - 1, &err);
-            if start.elapsed() + wait > self.max_elapsed {
+            if start.elapsed().saturating_add(wait) > self.max_elapsed {
                 tracing::debug!(attempt, ?wait, "retry budget exhausted: {err}");
                 return Err(err);
             }
@@ -174,6 +174,17 @@ mod tests {
             assert!(p.delay(retry, &throttled(None)) <= p.backoff_ceiling(retry));
         }
         assert!(p.delay(0, &throttled(Some(Duration::from_secs(5)))) >= Duration::from_secs(5));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_absurd_retry_after_ends_the_retries_without_overflow() {
+        let out: Result<()> = RetryPolicy::new()
+            .run(|| async {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+                Err(throttled(Some(Duration::MAX)))
+            })
+            .await;
+        assert!(matches!(out, Err(Error::RateLimited { .. })));
     }
 
     #[tokio::test(start_paused = true)]
