@@ -258,7 +258,13 @@ impl InMemoryProvider {
                 Change::Upsert(set) => Some(set.clone()),
                 Change::Delete { .. } => None,
                 Change::Add(set) => Some(match &current {
-                    Some(cur) => cur.union(set.values(), set.ttl()),
+                    // Rebuilt through the constructor so set rules (one CNAME value) hold.
+                    Some(cur) => RecordSet::with_type(
+                        set.name().clone(),
+                        set.record_type(),
+                        set.ttl(),
+                        cur.union(set.values(), set.ttl()).into_values(),
+                    )?,
                     None => set.clone(),
                 }),
                 Change::Remove(set) => current
@@ -501,6 +507,19 @@ mod tests {
             )
             .is_none()
         );
+    }
+
+    #[tokio::test]
+    async fn add_cannot_make_a_cname_set_with_two_values() {
+        let p = InMemoryProvider::new();
+        let zone = p.create_zone(Name::parse("example").unwrap()).unwrap();
+        let cname = |t: &str| set("www.example", [RData::CNAME(Name::parse(t).unwrap())]);
+        p.add(&zone, cname("a.example")).await.unwrap();
+        assert!(matches!(
+            p.add(&zone, cname("b.example")).await,
+            Err(Error::InvalidInput(_))
+        ));
+        p.add(&zone, cname("A.example")).await.unwrap();
     }
 
     #[tokio::test]

@@ -205,6 +205,20 @@ impl ServiceRegistry {
         let zone = self.zone_for(instance.name(), &mut report).await?;
         let records = instance.records();
         let mut changes: Vec<Change> = records.addresses.iter().cloned().map(Change::Add).collect();
+        // A re-registration with another priority or weight replaces this
+        // target's old value instead of leaving it behind.
+        let current = self
+            .read(&zone, instance.name(), RecordType::SRV, &mut report)
+            .await?;
+        if let (Some(current), Some(srv)) = (&current, &records.srv) {
+            let stale: Vec<RData> = owned_values(current, instance)
+                .into_iter()
+                .filter(|v| !srv.contains(v))
+                .collect();
+            if let Ok(stale) = RecordSet::new(instance.name().clone(), srv.ttl(), stale) {
+                changes.push(Change::Remove(stale));
+            }
+        }
         changes.extend(records.srv.iter().cloned().map(Change::Add));
         // All targets of one instance share its TXT: the latest registration
         // states it.
@@ -259,94 +273,109 @@ impl ServiceRegistry {
         report: &mut RegistryReport,
     ) -> Result<bool> {
         let records = instance.records();
-        let mine: Vec<RData> = records
-            .srv
-            .as_ref()
-            .map(|s| s.values().to_vec())
-            .unwrap_or_default();
         let name = instance.name();
+        let ttl = instance.ttl();
+        let limit = self.provider.capabilities().max_records_per_request;
         loop {
             let current = self.read(zone, name, RecordType::SRV, report).await?;
+            // Ours: the values we publish, and any value at one of our
+            // (host, port) pairs, whatever its priority or weight.
+            let mut mine: Vec<RData> = records
+                .srv
+                .iter()
+                .flat_map(|s| s.values().to_vec())
+                .collect();
+            for v in current.iter().flat_map(|c| owned_values(c, instance)) {
+                if !mine.contains(&v) {
+                    mine.push(v);
+                }
+            }
             let remaining: Vec<RData> = current
-                .as_ref()
-                .map(|s| {
-                    s.values()
-                        .iter()
-                        .filter(|v| !mine.contains(v))
-                        .cloned()
-                        .collect()
-                })
-                .unwrap_or_default();
+                .iter()
+                .flat_map(|s| s.values())
+                .filter(|v| !mine.contains(v))
+                .cloned()
+                .collect();
             // A host that still serves another target of this instance keeps its addresses.
             let still_used: Vec<&Name> = remaining.iter().filter_map(RData::target_name).collect();
-            let addresses = records
+            // Removals that may follow the guarded batch when it would not
+            // fit in one request otherwise.
+            let mut extra: Vec<Change> = records
                 .addresses
                 .iter()
                 .filter(|s| !still_used.contains(&s.name()))
                 .cloned()
-                .map(Change::Remove);
-
-            if !remaining.is_empty() {
-                let mut changes: Vec<Change> =
-                    records.srv.iter().cloned().map(Change::Remove).collect();
-                changes.extend(addresses);
-                self.write(zone, changes, false, report).await?;
-                // Others leaving at the same time may have read our value as
-                // "remaining" too: whoever empties the set must clean up, so
-                // look again.
-                if self
-                    .read(zone, name, RecordType::SRV, report)
-                    .await?
-                    .is_some()
-                {
-                    return Ok(false);
-                }
-                continue;
-            }
-
-            // No other target: remove the instance, guarded against a
-            // registration landing between our read and this write.
+                .map(Change::Remove)
+                .collect();
             let mut changes = Vec::new();
             if guarded {
+                // Nobody joined or left since the read; otherwise re-read.
                 changes.push(Change::Require(Precondition::unchanged(
                     name.clone(),
                     RecordType::SRV,
                     current.as_ref(),
                 )));
             }
-            changes.extend(
-                records
-                    .subtypes
-                    .iter()
-                    .chain(&records.ptr)
-                    .cloned()
-                    .map(Change::Remove),
-            );
-            if guarded {
-                for rtype in [RecordType::TXT, RecordType::SRV] {
-                    changes.push(Change::Delete {
-                        name: name.clone(),
-                        rtype,
-                    });
-                }
-            } else {
-                // Unguarded, remove only what we know is ours or saw: a
-                // joiner's different TXT and its SRV value survive.
+            let last = remaining.is_empty();
+            if !last {
                 changes.extend(
-                    records
-                        .txt
-                        .iter()
-                        .chain(&current)
-                        .cloned()
+                    RecordSet::new(name.clone(), ttl, mine)
+                        .ok()
                         .map(Change::Remove),
                 );
+            } else {
+                changes.extend(records.ptr.iter().cloned().map(Change::Remove));
+                extra.extend(records.subtypes.iter().cloned().map(Change::Remove));
+                if guarded {
+                    for rtype in [RecordType::TXT, RecordType::SRV] {
+                        changes.push(Change::Delete {
+                            name: name.clone(),
+                            rtype,
+                        });
+                    }
+                } else {
+                    // Unguarded, remove only what we know is ours or saw: a
+                    // joiner's different TXT and its SRV value survive.
+                    changes.extend(
+                        records
+                            .txt
+                            .iter()
+                            .chain(&current)
+                            .cloned()
+                            .map(Change::Remove),
+                    );
+                }
             }
-            changes.extend(addresses);
-            if self.write_guarded(zone, changes, report).await? {
+            // Subtypes and addresses ride in the guarded batch unless that
+            // would make it too large for one request (it must be atomic).
+            let weight = |c: &Change| c.values().len().max(1);
+            let total: usize = changes.iter().chain(&extra).map(weight).sum();
+            let separate = limit.is_some_and(|max| total > max);
+            if !separate {
+                changes.append(&mut extra);
+            }
+            if !self.write_guarded(zone, changes, report).await? {
+                continue;
+            }
+            if separate {
+                tracing::debug!(instance = %name, "request limit: subtype and address removals sent separately");
+                self.write(zone, extra, false, report).await?;
+            }
+            if last {
                 if !guarded {
                     self.restore_if_joined(zone, instance, report).await?;
                 }
                 return Ok(true);
+            }
+            // Others leaving at the same time may have read our value as
+            // "remaining" too: whoever empties the set must clean up, so
+            // look again.
+            if self
+                .read(zone, name, RecordType::SRV, report)
+                .await?
+                .is_some()
+            {
+                return Ok(false);
             }
         }
     }
@@ -444,7 +473,12 @@ impl ServiceRegistry {
         }
         tracing::warn!(instance = %name, "a target joined while the last one left; restoring its PTR");
         let records = instance.records();
-        let mut changes: Vec<Change> = records.ptr.into_iter().map(Change::Add).collect();
+        let mut changes: Vec<Change> = records
+            .ptr
+            .into_iter()
+            .chain(records.subtypes)
+            .map(Change::Add)
+            .collect();
         if self
             .read(zone, name, RecordType::TXT, report)
             .await?
@@ -454,6 +488,22 @@ impl ServiceRegistry {
         }
         self.write(zone, changes, true, report).await
     }
+}
+
+/// The values of `current` at one of `instance`'s (host, port) pairs.
+fn owned_values(current: &RecordSet, instance: &ServiceInstance) -> Vec<RData> {
+    current
+        .values()
+        .iter()
+        .filter(|v| match v {
+            RData::SRV(srv) => instance
+                .targets()
+                .iter()
+                .any(|t| t.host == srv.target && t.port == srv.port),
+            _ => false,
+        })
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -655,12 +705,104 @@ mod tests {
         let first = registry.register(&web).await.unwrap();
         assert_eq!(
             (first.requests, first.atomic),
-            (2, true),
-            "zone lookup + one atomic batch"
+            (3, true),
+            "zone lookup, SRV read, one atomic batch"
         );
         registry.register(&web).await.unwrap();
         assert_eq!(memory.list_record_sets(&zone).await.unwrap().len(), 2 + 5);
         assert!(registry.deregister(&web).await.unwrap().instance_removed);
+        assert!(registry.deregister(&web).await.unwrap().instance_removed);
+        assert_eq!(memory.list_record_sets(&zone).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn re_registering_with_a_new_weight_replaces_the_old_value() {
+        let memory = InMemoryProvider::new();
+        let zone = memory
+            .create_zone(Name::parse("example.com").unwrap())
+            .unwrap();
+        let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+        let weighted = |w| {
+            let mut inst = instance("web", "h1.example.com", "1");
+            let target = inst.targets()[0].clone().with_weight(w);
+            inst = inst.with_target(target);
+            inst
+        };
+        registry.register(&weighted(10)).await.unwrap();
+        registry.register(&weighted(20)).await.unwrap();
+        let srv = memory
+            .lookup(&zone.name, weighted(20).name(), RecordType::SRV)
+            .unwrap();
+        assert_eq!(srv.len(), 1, "old weight left behind: {srv}");
+        // Leaving with a stale configuration still removes this (host, port).
+        assert!(
+            registry
+                .deregister(&weighted(10))
+                .await
+                .unwrap()
+                .instance_removed
+        );
+        assert_eq!(memory.list_record_sets(&zone).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_target_joining_on_the_same_host_keeps_its_address() {
+        let memory = InMemoryProvider::new();
+        memory
+            .create_zone(Name::parse("example.com").unwrap())
+            .unwrap();
+        let on_port = |port| {
+            ServiceInstance::new(
+                "web",
+                "_http._tcp".parse().unwrap(),
+                Name::parse("example.com").unwrap(),
+            )
+            .unwrap()
+            .with_target(
+                Target::new(Name::parse("h1.example.com").unwrap(), port)
+                    .with_address("192.0.2.1".parse().unwrap()),
+            )
+        };
+        let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+        registry.register(&on_port(80)).await.unwrap();
+        registry
+            .register(&instance("web", "h2.example.com", ""))
+            .await
+            .unwrap();
+        // h1:81 joins while h1:80 leaves (and h2 keeps the instance alive).
+        let racing = JoinDuringRead {
+            inner: memory.clone(),
+            rtype: RecordType::SRV,
+            joiner: Mutex::new(Some(on_port(81))),
+        };
+        ServiceRegistry::new(Arc::new(racing))
+            .deregister(&on_port(80))
+            .await
+            .unwrap();
+        assert_published(&memory, &on_port(81)).await;
+    }
+
+    #[tokio::test]
+    async fn unguarded_race_keeps_the_joiners_subtypes() {
+        let caps = Capabilities::default().with_preconditions(false);
+        let joiner = instance("web", "h2.example.com", "1").with_subtype("_admin".parse().unwrap());
+        let leaver = instance("web", "h1.example.com", "1").with_subtype("_admin".parse().unwrap());
+        let memory = race(caps, RecordType::SRV, leaver, joiner.clone()).await;
+        assert_published(&memory, &joiner).await;
+    }
+
+    #[tokio::test]
+    async fn deregister_works_under_a_tiny_request_limit() {
+        let caps = Capabilities::default().with_max_records_per_request(Some(4));
+        let memory = InMemoryProvider::with_capabilities(caps);
+        let zone = memory
+            .create_zone(Name::parse("example.com").unwrap())
+            .unwrap();
+        let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+        let web = instance("web", "h1.example.com", "1")
+            .with_subtype("_a".parse().unwrap())
+            .with_subtype("_b".parse().unwrap());
+        registry.register(&web).await.unwrap();
         assert!(registry.deregister(&web).await.unwrap().instance_removed);
         assert_eq!(memory.list_record_sets(&zone).await.unwrap().len(), 2);
     }

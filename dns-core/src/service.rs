@@ -328,9 +328,9 @@ impl ServiceInstance {
         self
     }
 
-    /// Sets the TTL of every record.
+    /// Sets the TTL of every record (capped at [`MAX_TTL`](crate::MAX_TTL)).
     pub fn with_ttl(mut self, ttl: u32) -> Self {
-        self.ttl = ttl;
+        self.ttl = ttl.min(crate::set::MAX_TTL);
         self
     }
 
