@@ -86,6 +86,13 @@ impl Change {
         }
     }
 
+    /// How many records the change counts for against
+    /// [`Capabilities::max_records_per_request`](crate::Capabilities::max_records_per_request):
+    /// one per value, and one for a change without values.
+    pub fn record_count(&self) -> usize {
+        self.values().len().max(1)
+    }
+
     /// The verb, as shown in plans and logs.
     pub fn verb(&self) -> &'static str {
         match self {

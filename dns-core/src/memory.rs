@@ -342,11 +342,6 @@ fn check_cname_exclusive(
     Ok(())
 }
 
-/// How many record values a change counts for against a request limit.
-fn weight(change: &Change) -> usize {
-    change.values().len().max(1)
-}
-
 /// Splits `changes` into the fewest consecutive chunks of at most `max`
 /// records each, keeping order. A single change larger than `max` is an error.
 pub(crate) fn split_batch(changes: &[Change], max: usize) -> Result<Vec<&[Change]>> {
@@ -354,7 +349,7 @@ pub(crate) fn split_batch(changes: &[Change], max: usize) -> Result<Vec<&[Change
     let mut start = 0;
     let mut used = 0;
     for (i, change) in changes.iter().enumerate() {
-        let w = weight(change);
+        let w = change.record_count();
         if w > max {
             return Err(Error::InvalidInput(format!(
                 "{change}: {w} values exceed the provider's {max} records per request"

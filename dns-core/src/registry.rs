@@ -278,18 +278,12 @@ impl ServiceRegistry {
         let limit = self.provider.capabilities().max_records_per_request;
         loop {
             let current = self.read(zone, name, RecordType::SRV, report).await?;
-            // Ours: the values we publish, and any value at one of our
-            // (host, port) pairs, whatever its priority or weight.
-            let mut mine: Vec<RData> = records
-                .srv
-                .iter()
-                .flat_map(|s| s.values().to_vec())
-                .collect();
-            for v in current.iter().flat_map(|c| owned_values(c, instance)) {
-                if !mine.contains(&v) {
-                    mine.push(v);
-                }
-            }
+            // Ours: every value at one of our (host, port) pairs, whatever
+            // its priority or weight (removing a value that is absent is a no-op).
+            let mine: Vec<RData> = current
+                .as_ref()
+                .map(|c| owned_values(c, instance))
+                .unwrap_or_default();
             let remaining: Vec<RData> = current
                 .iter()
                 .flat_map(|s| s.values())
@@ -348,8 +342,7 @@ impl ServiceRegistry {
             }
             // Subtypes and addresses ride in the guarded batch unless that
             // would make it too large for one request (it must be atomic).
-            let weight = |c: &Change| c.values().len().max(1);
-            let total: usize = changes.iter().chain(&extra).map(weight).sum();
+            let total: usize = changes.iter().chain(&extra).map(Change::record_count).sum();
             let separate = limit.is_some_and(|max| total > max);
             if !separate {
                 changes.append(&mut extra);
