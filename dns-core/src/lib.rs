@@ -54,8 +54,12 @@
 //!
 //! * `conformance`: the [`conformance`] module, public async test functions
 //!   that take a provider and a zone. Every backend's tests run them.
+//! * `hickory`: the [`hickory`](crate::hickory) module, lossless conversions to and
+//!   from hickory-proto's names and record data.
 
 mod change;
+#[cfg(feature = "hickory")]
+pub mod hickory;
 mod error;
 mod memory;
 mod name;
