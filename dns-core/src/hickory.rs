@@ -34,10 +34,7 @@ pub fn name_to_hickory(name: &Name) -> h::Name {
 
 /// This crate's name with the same raw labels (the case is kept as sent).
 pub fn name_from_hickory(name: &h::Name) -> Result<Name, ParseError> {
-    let labels = name
-        .iter()
-        .map(Label::new)
-        .collect::<Result<Vec<_>, _>>()?;
+    let labels = name.iter().map(Label::new).collect::<Result<Vec<_>, _>>()?;
     Name::from_labels(labels)
 }
 
@@ -113,7 +110,13 @@ pub fn record_set_to_hickory(set: &RecordSet) -> Result<Vec<h::Record>, ParseErr
     let name = name_to_hickory(set.name());
     set.values()
         .iter()
-        .map(|v| Ok(h::Record::from_rdata(name.clone(), set.ttl(), rdata_to_hickory(v)?)))
+        .map(|v| {
+            Ok(h::Record::from_rdata(
+                name.clone(),
+                set.ttl(),
+                rdata_to_hickory(v)?,
+            ))
+        })
         .collect()
 }
 
@@ -144,8 +147,11 @@ mod tests {
 
     #[test]
     fn soa_text_is_read_by_hickory() {
-        let soa = RData::parse(RecordType::SOA, "ns1.invalid. h.example. 7 3600 600 604800 60")
-            .unwrap();
+        let soa = RData::parse(
+            RecordType::SOA,
+            "ns1.invalid. h.example. 7 3600 600 604800 60",
+        )
+        .unwrap();
         let h::RData::SOA(s) = rdata_to_hickory(&soa).unwrap() else {
             panic!("not an SOA");
         };

@@ -1,0 +1,451 @@
+//! The client: browse, enumerate, resolve and discover, with the query
+//! waves that keep discovery at three round trips.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use dns_core::{
+    Label, Name, RData, RecordType, SERVICE_TYPE_ENUMERATION, ServiceType, Srv, Txt, TxtProperties,
+};
+use futures::future::join_all;
+use hickory_resolver::TokioResolver;
+
+use crate::cache::{Answer, Cache, CacheStats, Fresh, Source};
+use crate::config::ClientBuilder;
+use crate::error::{Error, Result};
+use crate::instance::{Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
+use crate::transport;
+
+/// A DNS-SD client over unicast DNS. Cheap to clone; clones share the
+/// resolver and the cache.
+///
+/// Discovery (`discover`) asks the PTR question, then every SRV and TXT
+/// question at once, then every address question not already answered, so
+/// it takes at most three round trips however many instances there are, and
+/// one when the server adds the RFC 6763 section 12 records. Additional
+/// records are trusted only for names under the domain being browsed.
+///
+/// Instance names are raw labels: spaces, dots and UTF-8 survive, and names
+/// compare case-insensitively (some servers lower-case PTR targets).
+#[derive(Debug, Clone)]
+pub struct DnsSdClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) resolver: TokioResolver,
+    /// The resolver for PTR questions (TCP unless configured otherwise).
+    pub(crate) browse: TokioResolver,
+    pub(crate) cache: Cache,
+    pub(crate) servers: Vec<SocketAddr>,
+}
+
+impl DnsSdClient {
+    /// A builder with the defaults (system name servers).
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client using the system's name servers with default settings.
+    pub fn from_system() -> Result<Self> {
+        ClientBuilder::new().build()
+    }
+
+    /// A client asking these name servers with default settings.
+    pub fn with_name_servers(servers: impl IntoIterator<Item = SocketAddr>) -> Result<Self> {
+        ClientBuilder::new().with_name_servers(servers).build()
+    }
+
+    pub(crate) fn from_inner(inner: Inner) -> Self {
+        Self {
+            inner: Arc::new(inner),
+        }
+    }
+
+    /// The name servers given to the builder (empty when using the system's).
+    pub fn name_servers(&self) -> &[SocketAddr] {
+        &self.inner.servers
+    }
+
+    /// How the cache has been used so far.
+    pub fn cache_stats(&self) -> CacheStats {
+        self.inner.cache.stats()
+    }
+
+    /// Forgets every cached answer.
+    pub fn clear_cache(&self) {
+        self.inner.cache.clear();
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        self.inner.cache.now()
+    }
+
+    /// The records of one type at a name (empty when the name or the type
+    /// does not exist), through the cache.
+    ///
+    /// Additional records are not used for this question, as nothing says
+    /// which domain they may be trusted for.
+    pub async fn lookup(&self, name: &Name, record_type: RecordType) -> Result<Vec<RData>> {
+        let fresh = self.fetch(name, record_type, None).await?;
+        Ok(fresh.answer.records().to_vec())
+    }
+
+    /// The IPv4 and IPv6 addresses of a host, asked concurrently.
+    pub async fn addresses(&self, host: &Name) -> Result<Vec<IpAddr>> {
+        let (a, aaaa) = futures::join!(
+            self.fetch(host, RecordType::A, None),
+            self.fetch(host, RecordType::AAAA, None)
+        );
+        let mut out = ips(a?.answer.records());
+        out.extend(ips(aaaa?.answer.records()));
+        Ok(out)
+    }
+
+    /// Instance names of a service type in a domain (PTR records of
+    /// `_service._proto.<domain>`); empty when there are none.
+    pub async fn browse(&self, service: &ServiceType, domain: &Name) -> Result<Vec<Name>> {
+        let name = service.name_in(domain)?;
+        self.pointers(&name, domain).await
+    }
+
+    /// Instance names of a subtype (`<subtype>._sub._service._proto.<domain>`,
+    /// RFC 6763 section 7.1).
+    pub async fn browse_subtype(
+        &self,
+        service: &ServiceType,
+        subtype: &Label,
+        domain: &Name,
+    ) -> Result<Vec<Name>> {
+        let name = service.subtype_name_in(subtype.clone(), domain)?;
+        self.pointers(&name, domain).await
+    }
+
+    /// The service types announced in a domain (`_services._dns-sd._udp`,
+    /// RFC 6763 section 9), as the names to browse (`_http._tcp.<domain>`).
+    /// [`ServiceType::split_name`] reads the type off each.
+    pub async fn enumerate(&self, domain: &Name) -> Result<Vec<Name>> {
+        let name = Name::parse_relative(SERVICE_TYPE_ENUMERATION, domain)?;
+        self.pointers(&name, domain).await
+    }
+
+    /// An instance's (or any SRV owner's) targets with their addresses and
+    /// its TXT properties. [`Error::NotFound`] when there is no SRV record;
+    /// an error when the SRV or TXT lookup failed, or a target has no
+    /// address because its lookups failed.
+    ///
+    /// A target "." is kept as it is: see [`ResolvedInstance::is_unavailable`].
+    pub async fn resolve(&self, instance: &Name) -> Result<ResolvedInstance> {
+        let bailiwick = bailiwick_of(instance);
+        let mut found = self.resolve_all(vec![instance.clone()], &bailiwick).await;
+        if let Some(failure) = found.failures.into_iter().next() {
+            return Err(failure.error);
+        }
+        if !found.missing.is_empty() {
+            return Err(Error::NotFound {
+                name: instance.clone(),
+                record_type: RecordType::SRV,
+            });
+        }
+        found.instances.pop().ok_or_else(|| Error::NotFound {
+            name: instance.clone(),
+            record_type: RecordType::SRV,
+        })
+    }
+
+    /// Every instance of a service type in a domain, resolved.
+    ///
+    /// Fails only when the PTR question fails; other failed lookups are
+    /// listed in [`Discovery::failures`] and the rest is returned.
+    pub async fn discover(&self, service: &ServiceType, domain: &Name) -> Result<Discovery> {
+        let name = service.name_in(domain)?;
+        self.discover_at(&name, domain).await
+    }
+
+    /// Every instance of a subtype, resolved.
+    pub async fn discover_subtype(
+        &self,
+        service: &ServiceType,
+        subtype: &Label,
+        domain: &Name,
+    ) -> Result<Discovery> {
+        let name = service.subtype_name_in(subtype.clone(), domain)?;
+        self.discover_at(&name, domain).await
+    }
+
+    /// Discovery of the instances listed at any PTR name, trusting
+    /// additional records under `domain`.
+    pub async fn discover_at(&self, ptr_name: &Name, domain: &Name) -> Result<Discovery> {
+        let ptr = self.fetch(ptr_name, RecordType::PTR, Some(domain)).await?;
+        let names = dedup_names(ptr.answer.records());
+        let mut found = self.resolve_all(names, domain).await;
+        found.valid_until = found.valid_until.min(ptr.expires);
+        Ok(Discovery {
+            service: ptr_name.clone(),
+            instances: found.instances,
+            missing: found.missing,
+            failures: found.failures,
+            valid_until: found.valid_until,
+        })
+    }
+
+    async fn pointers(&self, name: &Name, domain: &Name) -> Result<Vec<Name>> {
+        let fresh = self.fetch(name, RecordType::PTR, Some(domain)).await?;
+        Ok(dedup_names(fresh.answer.records()))
+    }
+
+    /// Waves two and three of discovery for a list of SRV owner names.
+    async fn resolve_all(&self, names: Vec<Name>, bailiwick: &Name) -> Found {
+        let mut found = Found {
+            instances: Vec::new(),
+            missing: Vec::new(),
+            failures: Vec::new(),
+            valid_until: self.now() + crate::cache::FAR_FUTURE,
+        };
+
+        let wave2 = names.iter().flat_map(|n| {
+            [RecordType::SRV, RecordType::TXT]
+                .map(|t| async move { (t, self.fetch(n, t, Some(bailiwick)).await) })
+        });
+        let answers = join_all(wave2).await;
+
+        let mut partial = Vec::new();
+        for (name, pair) in names.iter().zip(answers.chunks(2)) {
+            let [(_, srv), (_, txt)] = pair else { continue };
+            let srv = match srv {
+                Ok(f) => f,
+                Err(e) => {
+                    found.fail(name, RecordType::SRV, e.clone());
+                    continue;
+                }
+            };
+            found.seen(srv);
+            let srvs: Vec<Srv> = srv
+                .answer
+                .records()
+                .iter()
+                .filter_map(|r| match r {
+                    RData::SRV(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            if srvs.is_empty() {
+                found.missing.push(name.clone());
+                continue;
+            }
+            let txt_records: Vec<Txt> = match txt {
+                Ok(f) => {
+                    found.seen(f);
+                    f.answer
+                        .records()
+                        .iter()
+                        .filter_map(|r| match r {
+                            RData::TXT(t) => Some(t.clone()),
+                            _ => None,
+                        })
+                        .collect()
+                }
+                Err(e) => {
+                    found.fail(name, RecordType::TXT, e.clone());
+                    Vec::new()
+                }
+            };
+            partial.push((name.clone(), srvs, txt_records));
+        }
+
+        let hosts: BTreeSet<Name> = partial
+            .iter()
+            .flat_map(|(_, srvs, _)| srvs.iter())
+            .filter(|s| !s.is_unavailable())
+            .map(|s| s.target.clone())
+            .collect();
+        let wave3 = hosts.iter().flat_map(|h| {
+            [RecordType::A, RecordType::AAAA]
+                .map(|t| async move { (h, t, self.fetch(h, t, Some(bailiwick)).await) })
+        });
+        let mut addresses: BTreeMap<Name, Vec<IpAddr>> = BTreeMap::new();
+        for (host, rtype, result) in join_all(wave3).await {
+            match result {
+                Ok(f) => {
+                    found.seen(&f);
+                    addresses
+                        .entry(host.clone())
+                        .or_default()
+                        .extend(ips(f.answer.records()));
+                }
+                Err(e) => found.fail(host, rtype, e),
+            }
+        }
+
+        for (name, srvs, txt_records) in partial {
+            let mut targets: Vec<ResolvedTarget> = srvs
+                .into_iter()
+                .map(|srv| {
+                    let mut addrs = addresses.get(&srv.target).cloned().unwrap_or_default();
+                    addrs.sort_unstable();
+                    addrs.dedup();
+                    ResolvedTarget::new(srv, addrs)
+                })
+                .collect();
+            targets.sort_by(|a, b| {
+                (a.srv.priority, a.srv.weight, a.srv.port, &a.srv.target).cmp(&(
+                    b.srv.priority,
+                    b.srv.weight,
+                    b.srv.port,
+                    &b.srv.target,
+                ))
+            });
+            let txt = txt_records
+                .first()
+                .map(TxtProperties::from_txt)
+                .unwrap_or_default();
+            found.instances.push(ResolvedInstance {
+                name,
+                targets,
+                txt,
+                txt_records,
+            });
+        }
+        found.instances.sort_by(|a, b| a.name.cmp(&b.name));
+        found
+    }
+
+    /// One question, through the cache. Records of the additional section
+    /// are filed under their own names when they fall under `bailiwick`.
+    pub(crate) async fn fetch(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        bailiwick: Option<&Name>,
+    ) -> Result<Fresh> {
+        let cache = &self.inner.cache;
+        if let Some(hit) = cache.get(name, rtype) {
+            return Ok(hit);
+        }
+        let resolver = if rtype == RecordType::PTR {
+            &self.inner.browse
+        } else {
+            &self.inner.resolver
+        };
+        let response = transport::query(resolver, name, rtype).await?;
+        if let Some(zone) = bailiwick {
+            self.file_additionals(name, rtype, response.additionals, zone);
+        }
+        Ok(cache.insert(name, rtype, response.answer, response.ttl, Source::Answer))
+    }
+}
+
+impl DnsSdClient {
+    /// Files additional records under their own names when they fall under
+    /// `zone`.
+    ///
+    /// A server that adds RFC 6763 section 12 records adds *all* address
+    /// records of a host, so a host that came with addresses of one family
+    /// only is taken to have none of the other (cached as "no data" for as
+    /// long as the addresses that came). Without this, every IPv4-only host
+    /// would cost an AAAA round trip and discovery could never finish in one.
+    fn file_additionals(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        additionals: Vec<crate::transport::ExtraSet>,
+        zone: &Name,
+    ) {
+        let cache = &self.inner.cache;
+        let mut families: BTreeMap<Name, (Option<u32>, Option<u32>)> = BTreeMap::new();
+        for extra in additionals {
+            let same = extra.name == *name && extra.record_type == rtype;
+            if same || !extra.name.is_subdomain_of(zone) || extra.values.is_empty() {
+                continue;
+            }
+            let seen = families.entry(extra.name.clone()).or_default();
+            match extra.record_type {
+                RecordType::A => seen.0 = Some(extra.ttl),
+                RecordType::AAAA => seen.1 = Some(extra.ttl),
+                _ => {}
+            }
+            let answer = Answer::Records(extra.values.into());
+            cache.insert(
+                &extra.name,
+                extra.record_type,
+                answer,
+                extra.ttl,
+                Source::Additional,
+            );
+        }
+        for (host, seen) in families {
+            let implied = match seen {
+                (Some(ttl), None) => Some((RecordType::AAAA, ttl)),
+                (None, Some(ttl)) => Some((RecordType::A, ttl)),
+                _ => None,
+            };
+            if let Some((missing, ttl)) = implied {
+                cache.insert(&host, missing, Answer::NoData, ttl, Source::Additional);
+            }
+        }
+    }
+}
+
+/// What waves two and three found.
+struct Found {
+    instances: Vec<ResolvedInstance>,
+    missing: Vec<Name>,
+    failures: Vec<LookupFailure>,
+    valid_until: Instant,
+}
+
+impl Found {
+    fn seen(&mut self, fresh: &Fresh) {
+        self.valid_until = self.valid_until.min(fresh.expires);
+    }
+
+    fn fail(&mut self, name: &Name, record_type: RecordType, error: Error) {
+        tracing::warn!(%name, %record_type, %error, "DNS-SD lookup failed");
+        self.failures.push(LookupFailure {
+            name: name.clone(),
+            record_type,
+            error,
+        });
+    }
+}
+
+fn ips(records: &[RData]) -> Vec<IpAddr> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            RData::A(ip) => Some(IpAddr::V4(*ip)),
+            RData::AAAA(ip) => Some(IpAddr::V6(*ip)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// PTR targets without case-insensitive duplicates, first spelling kept.
+fn dedup_names(records: &[RData]) -> Vec<Name> {
+    let mut seen = BTreeSet::new();
+    records
+        .iter()
+        .filter_map(|r| match r {
+            RData::PTR(n) if seen.insert(n.clone()) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The domain whose additional records are trusted when resolving `name`:
+/// the DNS-SD domain when the name has that shape, else its parent.
+fn bailiwick_of(name: &Name) -> Name {
+    let labels = name.labels();
+    for skip in [1, 0] {
+        if labels.len() > skip
+            && let Ok(rest) = Name::from_labels(labels[skip..].iter().cloned())
+            && let Some((_, domain)) = ServiceType::split_name(&rest)
+        {
+            return domain;
+        }
+    }
+    name.parent().unwrap_or_else(Name::root)
+}
