@@ -46,13 +46,14 @@ step "lint (default features and all features)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-step "tests (unit, conformance on the in-memory provider, properties, doctests)"
+step "tests (unit, conformance, properties, statistics, local DNS server, BIND, doctests)"
 cargo test --workspace --all-features
 
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
-step "main job smoke run"
+step "main job (quickstart) and example smoke runs"
+cargo run --quiet -p dns-sd-client --example quickstart >/dev/null
 cargo run --quiet -p dns-core --example registry >/dev/null
 
 step "all checks passed"

@@ -54,13 +54,13 @@
 //!
 //! * `conformance`: the [`conformance`] module, public async test functions
 //!   that take a provider and a zone. Every backend's tests run them.
-//! * `hickory`: the [`hickory`](crate::hickory) module, lossless conversions to and
+//! * `hickory`: the [`hickory`] module, lossless conversions to and
 //!   from hickory-proto's names and record data.
 
 mod change;
+mod error;
 #[cfg(feature = "hickory")]
 pub mod hickory;
-mod error;
 mod memory;
 mod name;
 mod provider;
@@ -87,8 +87,3 @@ pub use service::{
 };
 pub use set::{MAX_TTL, RecordSet};
 pub use txt::{MAX_CHARACTER_STRING, Txt, TxtProperties, TxtValue};
-
-/// The README's examples compile (checked by `cargo test --doc`).
-#[cfg(doctest)]
-#[doc = include_str!("../../README.md")]
-pub struct ReadmeDoctests;

@@ -36,9 +36,11 @@ pub struct DnsSdClient {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
-    pub(crate) resolver: TokioResolver,
-    /// The resolver for PTR questions (TCP unless configured otherwise).
-    pub(crate) browse: TokioResolver,
+    /// One pair per name server, in the order they are asked.
+    pub(crate) resolvers: Vec<ServerResolvers>,
+    /// Trust a host's additional addresses of one family to mean it has
+    /// none of the other (see `file_additionals`).
+    pub(crate) complete_additionals: bool,
     pub(crate) cache: Cache,
     pub(crate) servers: Vec<SocketAddr>,
 }
@@ -133,22 +135,23 @@ impl DnsSdClient {
     }
 
     /// An instance's (or any SRV owner's) targets with their addresses and
-    /// its TXT properties. [`Error::NotFound`] when there is no SRV record;
-    /// an error when the SRV or TXT lookup failed, or a target has no
-    /// address because its lookups failed.
+    /// its TXT properties. [`Error::NotFound`] when there is no SRV record,
+    /// an error when the SRV lookup failed. A failed TXT or address lookup
+    /// does not fail the call (a backup target in a broken zone must not
+    /// stop the primary from being used): the TXT properties or that
+    /// target's addresses are then empty, and the failure is logged; use
+    /// [`discover`](Self::discover) to see each failure.
     ///
     /// A target "." is kept as it is: see [`ResolvedInstance::is_unavailable`].
     pub async fn resolve(&self, instance: &Name) -> Result<ResolvedInstance> {
         let bailiwick = bailiwick_of(instance);
         let mut found = self.resolve_all(vec![instance.clone()], &bailiwick).await;
-        if let Some(failure) = found.failures.into_iter().next() {
+        if let Some(failure) = found
+            .failures
+            .into_iter()
+            .find(|f| f.record_type == RecordType::SRV && f.name == *instance)
+        {
             return Err(failure.error);
-        }
-        if !found.missing.is_empty() {
-            return Err(Error::NotFound {
-                name: instance.clone(),
-                record_type: RecordType::SRV,
-            });
         }
         found.instances.pop().ok_or_else(|| Error::NotFound {
             name: instance.clone(),
@@ -325,12 +328,7 @@ impl DnsSdClient {
         if let Some(hit) = cache.get(name, rtype) {
             return Ok(hit);
         }
-        let resolver = if rtype == RecordType::PTR {
-            &self.inner.browse
-        } else {
-            &self.inner.resolver
-        };
-        let response = transport::query(resolver, name, rtype).await?;
+        let response = self.ask(name, rtype).await?;
         if let Some(zone) = bailiwick {
             self.file_additionals(name, rtype, response.additionals, zone);
         }
@@ -339,14 +337,47 @@ impl DnsSdClient {
 }
 
 impl DnsSdClient {
+    /// Asks the servers in order until one gives an answer (records or a
+    /// negative answer). PTR questions go to the browse resolver, and back
+    /// to the UDP one when a TCP connection cannot be made.
+    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<transport::Response> {
+        let mut last = None;
+        for server in &self.inner.resolvers {
+            let mut result = if rtype == RecordType::PTR {
+                transport::query(&server.browse, name, rtype).await
+            } else {
+                transport::query(&server.resolver, name, rtype).await
+            };
+            if rtype == RecordType::PTR
+                && server.browse_is_separate
+                && matches!(result, Err(Error::Transport { .. }))
+            {
+                result = transport::query(&server.resolver, name, rtype).await;
+            }
+            match result {
+                Err(
+                    e @ (Error::Timeout { .. } | Error::Transport { .. } | Error::Server { .. }),
+                ) => {
+                    tracing::debug!(%name, %rtype, error = %e, "asking the next name server");
+                    last = Some(e);
+                }
+                other => return other,
+            }
+        }
+        Err(last.unwrap_or_else(|| Error::Config("no name servers configured".to_owned())))
+    }
+
     /// Files additional records under their own names when they fall under
     /// `zone`.
     ///
-    /// A server that adds RFC 6763 section 12 records adds *all* address
-    /// records of a host, so a host that came with addresses of one family
-    /// only is taken to have none of the other (cached as "no data" for as
-    /// long as the addresses that came). Without this, every IPv4-only host
-    /// would cost an AAAA round trip and discovery could never finish in one.
+    /// With `complete_additionals` (opt-in), a host that came with addresses
+    /// of one family only is taken to have none of the other (cached as "no
+    /// data" for as long as the addresses that came): RFC 6763 section 12.1
+    /// asks servers to add *all* address records of a target, and without
+    /// this every IPv4-only host costs an AAAA round trip. It is not the
+    /// default because a server short of space drops additional records
+    /// silently (RFC 2181 section 9), and a recursive server adds whatever
+    /// it has cached; either would hide addresses.
     fn file_additionals(
         &self,
         name: &Name,
@@ -376,6 +407,9 @@ impl DnsSdClient {
                 Source::Additional,
             );
         }
+        if !self.inner.complete_additionals {
+            return;
+        }
         for (host, seen) in families {
             let implied = match seen {
                 (Some(ttl), None) => Some((RecordType::AAAA, ttl)),
@@ -387,6 +421,17 @@ impl DnsSdClient {
             }
         }
     }
+}
+
+/// The resolvers for one name server.
+#[derive(Debug)]
+pub(crate) struct ServerResolvers {
+    /// UDP with TCP on truncation (or TCP only, when configured).
+    pub(crate) resolver: TokioResolver,
+    /// For PTR questions: TCP unless configured otherwise.
+    pub(crate) browse: TokioResolver,
+    /// Whether `browse` is a separate TCP-only resolver.
+    pub(crate) browse_is_separate: bool,
 }
 
 /// What waves two and three found.

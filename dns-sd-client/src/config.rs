@@ -11,7 +11,7 @@ use hickory_resolver::config::{
 use hickory_resolver::{Resolver, TokioResolver};
 
 use crate::cache::{Cache, Limits};
-use crate::client::{DnsSdClient, Inner};
+use crate::client::{DnsSdClient, Inner, ServerResolvers};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
@@ -43,6 +43,7 @@ pub struct ClientBuilder {
     edns: bool,
     tcp_only: bool,
     browse_over_tcp: bool,
+    complete_additionals: bool,
     limits: Limits,
     clock: Arc<dyn Clock>,
 }
@@ -66,6 +67,7 @@ impl ClientBuilder {
             edns: true,
             tcp_only: false,
             browse_over_tcp: true,
+            complete_additionals: false,
             limits: Limits {
                 capacity: 4_096,
                 max_ttl: Duration::from_secs(86_400),
@@ -81,7 +83,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Adds several name servers, asked in the order given.
+    /// Adds several name servers, asked in the order given: the next one is
+    /// asked when one times out, cannot be reached, or answers SERVFAIL or
+    /// REFUSED.
     pub fn with_name_servers(mut self, servers: impl IntoIterator<Item = SocketAddr>) -> Self {
         self.servers.extend(servers);
         self
@@ -93,7 +97,8 @@ impl ClientBuilder {
         self
     }
 
-    /// How many times each question is sent before giving up (at least 1).
+    /// How many times each question is sent to each server before moving
+    /// to the next server (at least 1).
     pub fn with_attempts(mut self, attempts: usize) -> Self {
         self.attempts = Some(attempts.max(1));
         self
@@ -127,6 +132,18 @@ impl ClientBuilder {
     /// small and stay on UDP.
     pub fn with_browse_over_tcp(mut self, over_tcp: bool) -> Self {
         self.browse_over_tcp = over_tcp;
+        self
+    }
+
+    /// Trusts the servers to send *all* address records of a host in the
+    /// additional section when they send any (RFC 6763 section 12.1), so a
+    /// host that came with A records only is taken to have no AAAA records
+    /// (and the reverse) without asking. With a server that does this,
+    /// discovery is one question; the default (off) asks for the missing
+    /// family, because a server short of space drops additional records
+    /// silently and a recursive server adds whatever it has cached.
+    pub fn with_complete_additionals(mut self, trust: bool) -> Self {
+        self.complete_additionals = trust;
         self
     }
 
@@ -183,21 +200,44 @@ impl ClientBuilder {
         // always fully qualified so no search list applies.
         opts.cache_size = 0;
         opts.ndots = 0;
-        opts.preserve_intermediates = false;
-        let tcp = build_resolver(tcp_only(config.clone()), opts.clone())?;
-        let resolver = if self.tcp_only {
-            tcp.clone()
-        } else {
-            build_resolver(config, opts)?
-        };
-        let browse = if self.browse_over_tcp {
-            tcp
-        } else {
-            resolver.clone()
-        };
+        // Keep CNAMEs in answers: `transport` follows them itself for SRV.
+        opts.preserve_intermediates = true;
+        // hickory counts retries, this builder counts sends.
+        opts.attempts = opts.attempts.saturating_sub(1);
+        // Each server gets its own resolver so that a server answering
+        // SERVFAIL or REFUSED does not end the lookup: hickory's pool returns
+        // the first such answer, where Go and glibc move to the next server.
+        opts.num_concurrent_reqs = 1;
+        // A discovery wave sends many questions at once; hickory's default
+        // of 32 in flight per TCP connection would turn the rest into errors.
+        opts.max_active_requests = 1_024;
+        let (domain, search, name_servers) = config.into_parts();
+        if name_servers.is_empty() {
+            return Err(Error::Config("no name servers configured".to_owned()));
+        }
+        let mut servers = Vec::new();
+        for ns in name_servers {
+            let one = ResolverConfig::from_parts(domain.clone(), search.clone(), vec![ns]);
+            let tcp = build_resolver(tcp_only(one.clone()), opts.clone())?;
+            let resolver = if self.tcp_only {
+                tcp.clone()
+            } else {
+                build_resolver(one, opts.clone())?
+            };
+            let browse = if self.browse_over_tcp {
+                tcp
+            } else {
+                resolver.clone()
+            };
+            servers.push(ServerResolvers {
+                resolver,
+                browse,
+                browse_is_separate: self.browse_over_tcp && !self.tcp_only,
+            });
+        }
         Ok(DnsSdClient::from_inner(Inner {
-            resolver,
-            browse,
+            resolvers: servers,
+            complete_additionals: self.complete_additionals,
             cache: Cache::new(self.limits, self.clock),
             servers: self.servers,
         }))

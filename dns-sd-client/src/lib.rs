@@ -65,3 +65,9 @@ pub use failover::{Attempt, Connected, FailoverError, failover};
 pub use instance::{Candidate, Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
 pub use select::{Order, Selection, SrvRecord, expected_shares, order, pick};
 pub use watch::{WatchEvent, WatchOptions};
+
+/// The workspace README's examples compile (checked by `cargo test --doc`;
+/// they live here because they use this crate as well as `dns-core`).
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

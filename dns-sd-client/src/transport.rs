@@ -10,7 +10,7 @@ use dns_core::hickory::{
 use dns_core::{Name, RData, RecordType};
 use hickory_net::{DnsError, NetError};
 use hickory_proto::op::ResponseCode;
-use hickory_proto::rr::Record;
+use hickory_proto::rr::{self as h, Record};
 use hickory_resolver::TokioResolver;
 
 use crate::cache::Answer;
@@ -35,50 +35,122 @@ pub(crate) struct Response {
     pub(crate) additionals: Vec<ExtraSet>,
 }
 
+/// CNAME links followed before giving up, as resolvers commonly allow.
+const MAX_CNAME_CHAIN: usize = 8;
+
+/// Asks for (name, type), following CNAMEs: hickory follows them for most
+/// types but stops short for SRV (it treats an SRV answer like a CNAME).
 pub(crate) async fn query(
     resolver: &TokioResolver,
     name: &Name,
     rtype: RecordType,
 ) -> Result<Response> {
-    match resolver
+    let mut current = name.clone();
+    let mut lowest_ttl = u32::MAX;
+    for _ in 0..=MAX_CNAME_CHAIN {
+        let (response, mut alias) = query_once(resolver, &current, rtype).await?;
+        if alias.is_none() && rtype == RecordType::SRV && response.answer.records().is_empty() {
+            alias = cname_at(resolver, &current).await?;
+        }
+        match alias {
+            Some((target, ttl)) if response.answer.records().is_empty() => {
+                lowest_ttl = lowest_ttl.min(ttl);
+                current = target;
+            }
+            _ => {
+                let ttl = response.ttl.min(lowest_ttl);
+                return Ok(Response { ttl, ..response });
+            }
+        }
+    }
+    Err(Error::Transport {
+        name: name.clone(),
+        record_type: rtype,
+        message: format!("more than {MAX_CNAME_CHAIN} CNAME links"),
+    })
+}
+
+/// hickory's resolver mistakes the SRV records behind a CNAME for a chain
+/// to follow and reports "no records"; asking for the CNAME itself, which it
+/// does not chase, tells whether there is one. Only done after a negative
+/// SRV answer, so a normal lookup costs nothing more.
+async fn cname_at(resolver: &TokioResolver, name: &Name) -> Result<Option<(Name, u32)>> {
+    let (response, _) = query_once(resolver, name, RecordType::CNAME).await?;
+    let ttl = response.ttl;
+    Ok(response.answer.records().iter().find_map(|r| match r {
+        RData::CNAME(target) => Some((target.clone(), ttl)),
+        _ => None,
+    }))
+}
+
+/// One question; also returns where a CNAME at `name` points when the
+/// answer holds no records of the type asked for.
+async fn query_once(
+    resolver: &TokioResolver,
+    name: &Name,
+    rtype: RecordType,
+) -> Result<(Response, Option<(Name, u32)>)> {
+    let lookup = match resolver
         .lookup(name_to_hickory(name), record_type_to_hickory(rtype))
         .await
     {
-        Ok(lookup) => {
-            let mut values = Vec::new();
-            let mut ttl = u32::MAX;
-            for r in lookup.answers() {
-                // A CNAME chain arrives with the final records; only the
-                // records of the type asked for are the answer.
-                if record_type_from_hickory(r.record_type()) != rtype {
-                    continue;
-                }
-                values.push(convert(r, name, rtype)?);
-                ttl = ttl.min(r.ttl);
-            }
-            let additionals = group(lookup.additionals());
-            if values.is_empty() {
-                // The resolver reports "no records" as an error; an empty
-                // answer here only happens with a CNAME to nothing.
-                return Ok(Response {
-                    answer: Answer::NoData,
-                    ttl: 0,
-                    additionals,
-                });
-            }
-            Ok(Response {
-                answer: Answer::Records(values.into()),
-                ttl,
-                additionals,
-            })
+        Ok(lookup) => lookup,
+        Err(e) => return negative_or_error(e, name, rtype).map(|r| (r, None)),
+    };
+    let mut values = Vec::new();
+    let mut ttl = u32::MAX;
+    let mut alias = None;
+    for r in lookup.answers() {
+        let t = record_type_from_hickory(r.record_type());
+        if t == rtype {
+            values.push(convert(r, name, rtype)?);
+            ttl = ttl.min(ttl_of(r));
+        } else if let h::RData::CNAME(target) = &r.data
+            && rtype != RecordType::CNAME
+            && name_from_hickory(&r.name).is_ok_and(|owner| owner == *name)
+            && let Ok(target) = name_from_hickory(&target.0)
+        {
+            alias = Some((target, ttl_of(r)));
         }
-        Err(e) => negative_or_error(e, name, rtype),
     }
+    let additionals = group(lookup.additionals());
+    if values.is_empty() {
+        return Ok((
+            Response {
+                answer: Answer::NoData,
+                ttl: 0,
+                additionals,
+            },
+            alias,
+        ));
+    }
+    Ok((
+        Response {
+            answer: Answer::Records(values.into()),
+            ttl,
+            additionals,
+        },
+        None,
+    ))
+}
+
+/// A TTL with the top bit set counts as 0 (RFC 2181 section 8).
+fn ttl_of(r: &Record) -> u32 {
+    if r.ttl > i32::MAX as u32 { 0 } else { r.ttl }
 }
 
 fn negative_or_error(e: NetError, name: &Name, rtype: RecordType) -> Result<Response> {
     let (name, record_type) = (name.clone(), rtype);
     match e {
+        NetError::Dns(DnsError::NoRecordsFound(no)) if no.soa.is_none() && no.ns.is_some() => {
+            // A referral: this server is not authoritative and does not
+            // recurse, so "no records" would be a lie.
+            Err(Error::Server {
+                name,
+                record_type,
+                code: "REFERRAL".to_owned(),
+            })
+        }
         NetError::Dns(DnsError::NoRecordsFound(no)) => {
             let answer = if no.response_code == ResponseCode::NXDomain {
                 Answer::NxDomain
@@ -138,7 +210,7 @@ fn group(records: &[Record]) -> Vec<ExtraSet> {
                 ttl: u32::MAX,
                 values: Vec::new(),
             });
-        set.ttl = set.ttl.min(r.ttl);
+        set.ttl = set.ttl.min(ttl_of(r));
         if !set.values.contains(&value) {
             set.values.push(value);
         }

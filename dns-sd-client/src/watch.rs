@@ -122,23 +122,36 @@ impl State {
     async fn poll(&mut self) {
         match self.client.discover_at(&self.service, &self.domain).await {
             Ok(found) => {
-                self.errors = 0;
                 let until = found
                     .valid_until
                     .saturating_duration_since(self.client.now());
+                // Failed lookups are not cached, so ask again soon (backing
+                // off) rather than when the records that did answer expire.
+                let wait = if found.failures.is_empty() {
+                    self.errors = 0;
+                    until
+                } else {
+                    self.errors = self.errors.saturating_add(1);
+                    until.min(self.backoff())
+                };
                 self.diff(found);
-                self.wait = Some(until.clamp(self.options.min_interval, self.options.max_interval));
+                // Not `clamp`: it panics when the bounds are the wrong way round.
+                let wait = wait.max(self.options.min_interval);
+                self.wait = Some(wait.min(self.options.max_interval));
             }
             Err(e) => {
                 self.errors = self.errors.saturating_add(1);
-                let backoff = self
-                    .options
-                    .min_interval
-                    .saturating_mul(1 << self.errors.min(16));
-                self.wait = Some(backoff.min(self.options.max_interval));
+                self.wait = Some(self.backoff().min(self.options.max_interval));
                 self.pending.push_back(Err(e));
             }
         }
+    }
+
+    /// Doubles with each consecutive failure, from `min_interval` (at least
+    /// 100 ms, so a server refusing at once cannot make a hot loop).
+    fn backoff(&self) -> Duration {
+        let base = self.options.min_interval.max(Duration::from_millis(100));
+        base.saturating_mul(1 << self.errors.min(16))
     }
 
     fn diff(&mut self, found: Discovery) {

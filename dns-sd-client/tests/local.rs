@@ -1,6 +1,9 @@
 //! The client against dns-testkit's server: every DNS-SD path over real
 //! UDP and TCP on localhost, with the zone held in an `InMemoryProvider`.
-#![allow(clippy::unwrap_used, reason = "test helpers outside #[test] functions fail loudly too")]
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly too"
+)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -486,7 +489,11 @@ async fn additionals_make_discovery_one_question() {
             .with_txt(TxtProperties::new().with("n", i.to_string()).unwrap());
         f.registry.register(&inst).await.unwrap();
     }
-    let client = f.client();
+    let client = DnsSdClient::builder()
+        .with_name_server(f.server.addr())
+        .with_complete_additionals(true)
+        .build()
+        .unwrap();
     let found = client.discover(&http(), &f.domain).await.unwrap();
     assert_eq!(found.instances.len(), 5);
     assert!(
@@ -665,4 +672,142 @@ async fn timeouts_are_typed_and_retryable() {
         matches!(err, Error::Timeout { .. } | Error::Transport { .. }),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn additional_a_without_aaaa_does_not_hide_ipv6_by_default() {
+    let f = Fixture::with(|b| b.with_additionals(true)).await;
+    let owner = name("dual._http._tcp.example.com");
+    let host = name("dual.example.com");
+    let srv = RData::SRV(Srv::new(0, 0, 80, host.clone()));
+    f.seed(RecordSet::new(owner.clone(), 60, [srv]).unwrap())
+        .await;
+    f.seed(RecordSet::new(host.clone(), 60, [RData::A("192.0.2.1".parse().unwrap())]).unwrap())
+        .await;
+    // 60 AAAA records do not fit beside the A record in a UDP answer, so
+    // the server drops them from the additional section.
+    let v6: Vec<RData> = (1..=60u16)
+        .map(|i| RData::AAAA(format!("2001:db8::{i:x}").parse().unwrap()))
+        .collect();
+    f.seed(RecordSet::new(host.clone(), 60, v6).unwrap()).await;
+    let client = f.client();
+    let i = client.resolve(&owner).await.unwrap();
+    let v6_found = i.targets[0]
+        .addresses
+        .iter()
+        .filter(|a| a.is_ipv6())
+        .count();
+    assert_eq!(v6_found, 60);
+    assert_eq!(
+        client.lookup(&host, RecordType::AAAA).await.unwrap().len(),
+        60
+    );
+}
+
+#[tokio::test]
+async fn the_next_server_is_asked_when_one_refuses() {
+    let empty = TestServer::start(InMemoryProvider::new()).await.unwrap();
+    let f = Fixture::new().await;
+    let host = name("h.example.com");
+    f.seed(RecordSet::new(host.clone(), 600, [RData::A("192.0.2.1".parse().unwrap())]).unwrap())
+        .await;
+    let client = DnsSdClient::builder()
+        .with_name_servers([empty.addr(), f.server.addr()])
+        .with_cache_size(0)
+        .build()
+        .unwrap();
+    for _ in 0..5 {
+        assert_eq!(client.lookup(&host, RecordType::A).await.unwrap().len(), 1);
+    }
+    assert_eq!(f.server.queries(), 5);
+    // Asked first each time, in the order given (hickory retries a REFUSED
+    // answer once before this crate moves on).
+    assert!(empty.queries() >= 5, "{}", empty.queries());
+}
+
+#[tokio::test]
+async fn srv_behind_a_cname_resolves() {
+    let f = Fixture::new().await;
+    let alias = name("alias._http._tcp.example.com");
+    let real = name("real._http._tcp.example.com");
+    f.seed(RecordSet::new(alias.clone(), 60, [RData::CNAME(real.clone())]).unwrap())
+        .await;
+    let srv = RData::SRV(Srv::new(0, 0, 80, name("h.example.com")));
+    f.seed(RecordSet::new(real, 60, [srv]).unwrap()).await;
+    let i = f.client().resolve(&alias).await.unwrap();
+    assert_eq!(i.targets[0].port(), 80);
+}
+
+#[tokio::test]
+async fn a_broken_backup_target_does_not_stop_failover() {
+    let f = Fixture::new().await;
+    let owner = name("svc._http._tcp.example.com");
+    let srvs = [
+        RData::SRV(Srv::new(0, 10, 80, name("p.example.com"))),
+        RData::SRV(Srv::new(10, 10, 80, name("backup.elsewhere.org"))),
+    ];
+    f.seed(RecordSet::new(owner.clone(), 60, srvs).unwrap())
+        .await;
+    f.seed(
+        RecordSet::new(
+            name("p.example.com"),
+            60,
+            [RData::A("192.0.2.1".parse().unwrap())],
+        )
+        .unwrap(),
+    )
+    .await;
+    let client = f.client();
+    let done = client
+        .failover(&owner, &mut rand::rng(), |t| {
+            let addrs = t.addresses.clone();
+            async move { if addrs.is_empty() { Err(()) } else { Ok(addrs) } }
+        })
+        .await
+        .unwrap();
+    assert_eq!(done.target.host(), &name("p.example.com"));
+    // discover-style callers still see the failure.
+    let found = client.discover(&http(), &f.domain).await.unwrap();
+    assert!(found.instances.is_empty());
+}
+
+#[tokio::test]
+async fn watch_bounds_the_wrong_way_round_do_not_panic() {
+    let f = Fixture::new().await;
+    f.registry
+        .register(&f.instance("a", "a.example.com", 80, "192.0.2.1"))
+        .await
+        .unwrap();
+    let options = WatchOptions::default()
+        .with_min_interval(Duration::from_secs(2))
+        .with_max_interval(Duration::from_millis(500));
+    let mut events = Box::pin(f.client().watch_with(&http(), &f.domain, options).unwrap());
+    assert!(matches!(
+        next_event(&mut events).await,
+        WatchEvent::Added(_)
+    ));
+}
+
+#[tokio::test]
+async fn one_attempt_means_one_datagram() {
+    let silent = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    let client = DnsSdClient::builder()
+        .with_name_server(silent.local_addr().unwrap())
+        .with_timeout(Duration::from_millis(300))
+        .with_attempts(1)
+        .build()
+        .unwrap();
+    let err = client
+        .lookup(&name("x.example.com"), RecordType::A)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+    let mut received = 0;
+    let mut buf = [0u8; 512];
+    while let Ok(Ok(_)) =
+        tokio::time::timeout(Duration::from_millis(50), silent.recv_from(&mut buf)).await
+    {
+        received += 1;
+    }
+    assert_eq!(received, 1);
 }

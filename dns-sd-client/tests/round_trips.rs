@@ -60,6 +60,7 @@ async fn discover_through_proxy(
     let client = DnsSdClient::builder()
         .with_name_server(proxy.addr())
         .with_browse_over_tcp(browse_over_tcp)
+        .with_complete_additionals(additionals)
         .build()
         .unwrap();
     let started = Instant::now();
@@ -162,6 +163,7 @@ async fn a_small_service_with_additionals_is_one_udp_round_trip() {
     let client = DnsSdClient::builder()
         .with_name_server(proxy.addr())
         .with_browse_over_tcp(false)
+        .with_complete_additionals(true)
         .build()
         .unwrap();
     let found = client
