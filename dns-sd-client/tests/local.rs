@@ -73,6 +73,12 @@ impl Fixture {
             .with_target(Target::new(name(host), port).with_address(ip.parse().unwrap()))
     }
 
+    async fn seed_a(&self, host: &str, ttl: u32, ip: &str) {
+        let a = RData::A(ip.parse().unwrap());
+        self.seed(RecordSet::new(name(host), ttl, [a]).unwrap())
+            .await;
+    }
+
     async fn seed(&self, set: RecordSet) {
         self.memory.insert_unchecked(&self.zone, set).unwrap();
     }
@@ -320,15 +326,7 @@ async fn dot_target_means_unavailable() {
 #[tokio::test]
 async fn nxdomain_and_empty_answers() {
     let f = Fixture::new().await;
-    f.seed(
-        RecordSet::new(
-            name("host.example.com"),
-            60,
-            [RData::A("192.0.2.3".parse().unwrap())],
-        )
-        .unwrap(),
-    )
-    .await;
+    f.seed_a("host.example.com", 60, "192.0.2.3").await;
     let client = f.client();
     // NXDOMAIN: nothing registered.
     assert!(client.browse(&http(), &f.domain).await.unwrap().is_empty());
@@ -748,15 +746,7 @@ async fn a_broken_backup_target_does_not_stop_failover() {
     ];
     f.seed(RecordSet::new(owner.clone(), 60, srvs).unwrap())
         .await;
-    f.seed(
-        RecordSet::new(
-            name("p.example.com"),
-            60,
-            [RData::A("192.0.2.1".parse().unwrap())],
-        )
-        .unwrap(),
-    )
-    .await;
+    f.seed_a("p.example.com", 60, "192.0.2.1").await;
     let client = f.client();
     let done = client
         .failover(&owner, &mut rand::rng(), |t| {
