@@ -15,7 +15,9 @@ use hickory_resolver::TokioResolver;
 use crate::cache::{Answer, Cache, CacheStats, Fresh, Source};
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
-use crate::instance::{Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
+use crate::instance::{
+    Discovery, LookupFailure, ResolvedInstance, ResolvedTarget, split_instance_name,
+};
 use crate::transport;
 
 /// A DNS-SD client over unicast DNS. Cheap to clone; clones share the
@@ -89,8 +91,9 @@ impl DnsSdClient {
     /// The records of one type at a name (empty when the name or the type
     /// does not exist), through the cache.
     ///
-    /// Additional records are not used for this question, as nothing says
-    /// which domain they may be trusted for.
+    /// The additional records of this answer are not filed, as nothing says
+    /// which domain they may be trusted for; an entry filed earlier by a
+    /// discovery under its own domain may answer this question.
     pub async fn lookup(&self, name: &Name, record_type: RecordType) -> Result<Vec<RData>> {
         let fresh = self.fetch(name, record_type, None).await?;
         Ok(fresh.answer.records().to_vec())
@@ -334,9 +337,7 @@ impl DnsSdClient {
         }
         Ok(cache.insert(name, rtype, response.answer, response.ttl, Source::Answer))
     }
-}
 
-impl DnsSdClient {
     /// Asks the servers in order until one gives an answer (records or a
     /// negative answer). PTR questions go to the browse resolver, and back
     /// to the UDP one when a TCP connection cannot be made.
@@ -483,14 +484,8 @@ fn dedup_names(records: &[RData]) -> Vec<Name> {
 /// The domain whose additional records are trusted when resolving `name`:
 /// the DNS-SD domain when the name has that shape, else its parent.
 fn bailiwick_of(name: &Name) -> Name {
-    let labels = name.labels();
-    for skip in [1, 0] {
-        if labels.len() > skip
-            && let Ok(rest) = Name::from_labels(labels[skip..].iter().cloned())
-            && let Some((_, domain)) = ServiceType::split_name(&rest)
-        {
-            return domain;
-        }
-    }
-    name.parent().unwrap_or_else(Name::root)
+    split_instance_name(name)
+        .map(|(_, _, domain)| domain)
+        .or_else(|| ServiceType::split_name(name).map(|(_, domain)| domain))
+        .unwrap_or_else(|| name.parent().unwrap_or_else(Name::root))
 }

@@ -98,10 +98,7 @@ impl ResolvedInstance {
     }
 
     fn split(&self) -> Option<(&Label, ServiceType, Name)> {
-        let (first, rest) = self.name.labels().split_first()?;
-        let rest = Name::from_labels(rest.iter().cloned()).ok()?;
-        let (service, domain) = ServiceType::split_name(&rest)?;
-        Some((first, service, domain))
+        split_instance_name(&self.name)
     }
 
     /// Whether the only SRV records are "." targets: RFC 2782's "decidedly
@@ -119,6 +116,14 @@ impl ResolvedInstance {
     pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> Selection<'_, ResolvedTarget> {
         select::pick(&self.targets, rng)
     }
+}
+
+/// Reads `<Instance>.<_service>.<_proto>.<domain>` off a name.
+pub(crate) fn split_instance_name(name: &Name) -> Option<(&Label, ServiceType, Name)> {
+    let (first, rest) = name.labels().split_first()?;
+    let rest = Name::from_labels(rest.iter().cloned()).ok()?;
+    let (service, domain) = ServiceType::split_name(&rest)?;
+    Some((first, service, domain))
 }
 
 /// A lookup that failed during discovery (timeouts, server errors); the
