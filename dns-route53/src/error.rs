@@ -1,0 +1,226 @@
+//! Converting the SDK's errors into dns-core's [`Error`].
+
+use aws_sdk_route53::config::http::HttpResponse;
+use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_route53::operation::RequestId;
+use aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsError;
+use dns_core::Error;
+
+pub(crate) const PROVIDER: &str = "route53";
+
+/// Error codes AWS uses for missing, wrong or insufficient credentials.
+const AUTH_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "IncompleteSignature",
+    "InvalidAccessKeyId",
+    "InvalidClientTokenId",
+    "InvalidSignatureException",
+    "MissingAuthenticationToken",
+    "NotAuthorized",
+    "SignatureDoesNotMatch",
+    "UnrecognizedClientException",
+];
+
+/// What a change batch's InvalidChangeBatch messages say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BatchRejection {
+    /// Someone changed a set between our read and our write: re-read and retry.
+    Conflict,
+    /// The batch itself is wrong (a CNAME clash, a bad value): retrying cannot help.
+    Invalid,
+}
+
+/// Sorts InvalidChangeBatch messages: stale reads show up as "not found",
+/// "do not match" or "already exists"; anything else is a real refusal.
+pub(crate) fn classify(messages: &[String]) -> BatchRejection {
+    let stale = |m: &String| {
+        m.contains("but it was not found")
+            || m.contains("values provided do not match")
+            || m.contains("but it already exists")
+    };
+    if !messages.is_empty() && messages.iter().all(stale) {
+        BatchRejection::Conflict
+    } else {
+        BatchRejection::Invalid
+    }
+}
+
+/// The parts of an SDK error we keep.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub(crate) code: Option<String>,
+    /// InvalidChangeBatch's messages, one per failing change.
+    pub(crate) messages: Vec<String>,
+    pub(crate) message: String,
+    pub(crate) request_id: Option<String>,
+    pub(crate) status: Option<u16>,
+}
+
+impl Failure {
+    pub(crate) fn of<E>(err: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let (code, messages, message) = match err {
+            SdkError::ServiceError(e) => {
+                let messages = batch_messages(e.err());
+                let message = if messages.is_empty() {
+                    e.err()
+                        .message()
+                        .map_or_else(|| DisplayErrorContext(e.err()).to_string(), str::to_owned)
+                } else {
+                    messages.join("; ")
+                };
+                (e.err().code().map(str::to_owned), messages, message)
+            }
+            other => (None, Vec::new(), DisplayErrorContext(other).to_string()),
+        };
+        Self {
+            code,
+            messages,
+            message,
+            request_id: err.request_id().map(str::to_owned),
+            status: err.raw_response().map(|r| r.status().as_u16()),
+        }
+    }
+}
+
+/// InvalidChangeBatch carries one message per failing change; keep them all.
+fn batch_messages(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
+    let batch = err
+        .downcast_ref::<ChangeResourceRecordSetsError>()
+        .and_then(|e| match e {
+            ChangeResourceRecordSetsError::InvalidChangeBatch(b) => Some(b),
+            _ => None,
+        });
+    let Some(batch) = batch else {
+        return Vec::new();
+    };
+    let mut messages = batch.messages().to_vec();
+    if messages.is_empty() {
+        messages.extend(batch.message().map(str::to_owned));
+    }
+    messages
+}
+
+/// Converts any SDK error. `zone` names the zone for `NoSuchHostedZone`.
+pub(crate) fn convert<E>(err: SdkError<E, HttpResponse>, zone: Option<&str>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let failure = Failure::of(&err);
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            Error::Transport {
+                provider: PROVIDER.into(),
+                message: failure.message,
+                source: Some(Box::new(err)),
+            }
+        }
+        SdkError::ConstructionFailure(_) if failure.message.contains("credential") => Error::Auth {
+            message: failure.message,
+        },
+        _ => from_failure(failure, zone),
+    }
+}
+
+/// Maps a service error by its code.
+pub(crate) fn from_failure(f: Failure, zone: Option<&str>) -> Error {
+    let code = f.code.as_deref().unwrap_or_default();
+    match code {
+        "Throttling" | "ThrottlingException" | "RequestLimitExceeded" => Error::RateLimited {
+            retry_after: None,
+            message: with_request_id(&f.message, f.request_id.as_deref()),
+        },
+        "NoSuchHostedZone" => Error::ZoneNotFound {
+            zone: zone.unwrap_or(&f.message).to_owned(),
+        },
+        c if AUTH_CODES.contains(&c) || matches!(f.status, Some(401 | 403)) => Error::Auth {
+            message: with_request_id(&format!("{c}: {}", f.message), f.request_id.as_deref()),
+        },
+        _ => Error::Provider {
+            provider: PROVIDER.into(),
+            retryable: matches!(
+                code,
+                "PriorRequestNotComplete"
+                    | "ServiceUnavailable"
+                    | "InternalFailure"
+                    | "InternalError"
+                    | "RequestTimeout"
+            ) || f.status.is_some_and(|s| s >= 500),
+            code: f.code,
+            message: f.message,
+            request_id: f.request_id,
+        },
+    }
+}
+
+fn with_request_id(message: &str, id: Option<&str>) -> String {
+    match id {
+        Some(id) => format!("{message} (request id {id})"),
+        None => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure(code: &str) -> Failure {
+        Failure {
+            code: Some(code.into()),
+            messages: Vec::new(),
+            message: "m".into(),
+            request_id: Some("r-1".into()),
+            status: Some(400),
+        }
+    }
+
+    #[test]
+    fn codes_map_to_kinds() {
+        assert!(matches!(
+            from_failure(failure("Throttling"), None),
+            Error::RateLimited { .. }
+        ));
+        let prior = from_failure(failure("PriorRequestNotComplete"), None);
+        assert!(prior.is_retryable(), "{prior}");
+        assert!(prior.to_string().contains("r-1"), "{prior}");
+        assert!(matches!(
+            from_failure(failure("NoSuchHostedZone"), Some("Z1")),
+            Error::ZoneNotFound { zone } if zone == "Z1"
+        ));
+        assert!(matches!(
+            from_failure(failure("InvalidClientTokenId"), None),
+            Error::Auth { .. }
+        ));
+        let invalid = from_failure(failure("InvalidInput"), None);
+        assert!(!invalid.is_retryable());
+    }
+
+    #[test]
+    fn stale_reads_are_conflicts() {
+        let msg = |s: &str| vec![s.to_owned()];
+        assert_eq!(
+            classify(&msg(
+                "Tried to create resource record set [name='a.', type='A'] but it already exists"
+            )),
+            BatchRejection::Conflict
+        );
+        assert_eq!(
+            classify(&msg(
+                "Tried to delete resource record set [name='a.', type='A'] but the values provided do not match the current values"
+            )),
+            BatchRejection::Conflict
+        );
+        assert_eq!(
+            classify(&msg(
+                "RRSet of type CNAME with DNS name a. is not permitted as it conflicts with other records with the same DNS name in zone z."
+            )),
+            BatchRejection::Invalid
+        );
+        assert_eq!(classify(&[]), BatchRejection::Invalid);
+    }
+}
