@@ -12,6 +12,9 @@
 //! * [`DelayProxy`] sits in front of any server, adds a fixed delay to each
 //!   query and records them, so a test can assert how many round trips a
 //!   client needed ([`DelayProxy::round_trips`]) without timing anything.
+//! * `route53::FakeRoute53` (feature `route53`) is a stateful fake of the
+//!   Amazon Route 53 API that follows its documented behaviour, for
+//!   testing clients built on `aws-sdk-route53`.
 //!
 //! Names go on the wire as raw labels, so DNS-SD instance names with
 //! spaces, dots or UTF-8 are served as they are stored.
@@ -60,6 +63,8 @@ mod handler;
 mod lookup;
 mod proxy;
 mod querylog;
+#[cfg(feature = "route53")]
+pub mod route53;
 mod server;
 
 pub use proxy::DelayProxy;
