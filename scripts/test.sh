@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every check the project has, in the order CI runs them. Needs only a Rust
 # toolchain with rustfmt and clippy (and crates.io for the first build).
-# Peers (BIND now; moto and Prism with their backends) are installed from
-# their registries; whatever a test starts it stops by PID.
+# Peers (BIND from Debian, moto from PyPI; Prism with the Cloudflare backend)
+# are installed from their registries; whatever a test starts it stops by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,15 @@ stop_leftovers() {
             kill "$pid" 2>/dev/null || true
         fi
     done
+    for pidfile in target/tmp/moto-*.pid; do
+        [ -f "$pidfile" ] || continue
+        local pid
+        pid="$(cat "$pidfile")"
+        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "moto_server"; then
+            kill "$pid" 2>/dev/null || true
+        fi
+        rm -f "$pidfile"
+    done
 }
 trap stop_leftovers EXIT
 
@@ -38,6 +47,19 @@ if [ ! -x /usr/sbin/named ] || ! command -v nsupdate >/dev/null; then
     install_debian bind9 bind9-utils bind9-dnsutils
 fi
 /usr/sbin/named -v
+
+step "peers: moto (Route 53 emulator, PyPI) in target/peers/moto"
+MOTO=target/peers/moto
+if [ ! -x "$MOTO/bin/moto_server" ]; then
+    if ! python3 -m venv "$MOTO" 2>/dev/null; then
+        rm -rf "$MOTO"
+        install_debian python3-venv
+        python3 -m venv "$MOTO"
+    fi
+    # No pip cache: nothing is kept outside target/.
+    PIP_NO_CACHE_DIR=1 "$MOTO/bin/pip" install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
+fi
+"$MOTO/bin/python" -c 'import moto; print("moto", moto.__version__)'
 
 step "format"
 cargo fmt --all --check

@@ -196,11 +196,7 @@ impl Route53Builder {
     pub async fn build(self) -> Result<Route53Provider> {
         let sdk = match (&self.sdk_config, self.from_env) {
             (Some(sdk), _) => Some(sdk.clone()),
-            (None, true) => Some(
-                aws_config::defaults(self.behavior_version)
-                    .load()
-                    .await,
-            ),
+            (None, true) => Some(aws_config::defaults(self.behavior_version).load().await),
             (None, false) => None,
         };
         let mut conf = match &sdk {

@@ -7,6 +7,20 @@
 //! octal. These functions produce exactly that and read it back, so any
 //! label of raw octets survives a round trip (ASCII case aside, which DNS
 //! ignores in owner names).
+//!
+//! ```
+//! use dns_core::{Label, Name, RData, RecordType, Txt};
+//! use dns_route53::encode;
+//! # fn main() -> Result<(), dns_core::ParseError> {
+//! let name = Name::parse("_http._tcp.example.com")?.prepend(Label::new("My Web")?)?;
+//! assert_eq!(encode::owner_name(&name), r"my\040web._http._tcp.example.com.");
+//! assert_eq!(encode::parse_name(r"my\040web._http._tcp.example.com.")?, name);
+//!
+//! let txt = RData::TXT(Txt::new([&b"say \"hi\""[..], b"\x01"])?);
+//! assert_eq!(encode::value(&txt), r#""say \"hi\"" "\001""#);
+//! assert_eq!(encode::parse_value(RecordType::TXT, r#""say \"hi\"" "\001""#)?, txt);
+//! # Ok(()) }
+//! ```
 
 use std::fmt::Write as _;
 

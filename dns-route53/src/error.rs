@@ -99,11 +99,42 @@ fn batch_messages(err: &(dyn std::error::Error + 'static)) -> Vec<String> {
     let Some(batch) = batch else {
         return Vec::new();
     };
-    let mut messages = batch.messages().to_vec();
-    if messages.is_empty() {
-        messages.extend(batch.message().map(str::to_owned));
+    if !batch.messages().is_empty() {
+        return batch.messages().to_vec();
     }
-    messages
+    batch.message().map(split_messages).unwrap_or_default()
+}
+
+/// The live service sends InvalidChangeBatch's messages as one text,
+/// `[first, second]`, rather than in the modelled list. Splits it at the
+/// commas between messages (those outside the `[name='…', type='…']` parts).
+pub(crate) fn split_messages(text: &str) -> Vec<String> {
+    let inner = text
+        .trim()
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut start = 0;
+    let bytes = inner.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'[' => depth += 1,
+            b']' => depth = depth.saturating_sub(1),
+            b',' if depth == 0
+                && bytes.get(i + 1) == Some(&b' ')
+                && bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase) =>
+            {
+                out.push(inner[start..i].trim().to_owned());
+                start = i + 2;
+            }
+            _ => {}
+        }
+    }
+    out.push(inner[start..].trim().to_owned());
+    out.retain(|m| !m.is_empty());
+    out
 }
 
 /// Converts any SDK error. `zone` names the zone for `NoSuchHostedZone`.
@@ -198,6 +229,18 @@ mod tests {
         ));
         let invalid = from_failure(failure("InvalidInput"), None);
         assert!(!invalid.is_retryable());
+    }
+
+    #[test]
+    fn live_message_lists_are_split() {
+        let text = "[Tried to create resource record set [name='a.', type='A'] but it already exists, \
+                    RRSet of type CNAME with DNS name b. is not permitted as it conflicts with other records]";
+        let parts = split_messages(text);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        assert!(parts[0].ends_with("already exists"));
+        assert!(parts[1].starts_with("RRSet of type CNAME"));
+        assert_eq!(classify(&parts), BatchRejection::Invalid);
+        assert_eq!(split_messages("plain message"), ["plain message"]);
     }
 
     #[test]

@@ -47,6 +47,10 @@ impl Moto {
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", binary.display()));
+        // The test script stops servers a killed test run left behind by
+        // these PIDs.
+        let pidfile = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.pid"));
+        let _ = std::fs::write(&pidfile, child.id().to_string());
         let moto = Self { child, port };
         let deadline = Instant::now() + Duration::from_secs(30);
         while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
@@ -97,5 +101,8 @@ impl Drop for Moto {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_file(
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}.pid", self.port)),
+        );
     }
 }

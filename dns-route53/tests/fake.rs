@@ -1,0 +1,595 @@
+//! The Route 53 backend against `FakeRoute53`, a stateful fake that follows
+//! Route 53's documented behaviour where moto does not: CREATE of an
+//! existing set fails, DELETE must match exactly, batches are all or
+//! nothing, limits are enforced, and a share of requests can be throttled.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers outside #[test] functions fail loudly too"
+)]
+
+mod support;
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use dns_core::{
+    Change, DnsProvider, DnsProviderExt, Error, Name, Precondition, RData, RecordSet, RecordType,
+    RetryPolicy, Srv, conformance,
+};
+use dns_route53::Routing;
+use dns_testkit::route53::{BatchOutcome, FakeAlias, FakeRecordSet, FakeRoute53};
+use support::fake::{fake_with_zone, provider};
+
+fn name(s: &str) -> Name {
+    Name::parse(s).unwrap()
+}
+
+fn a(i: u32) -> RData {
+    RData::A(std::net::Ipv4Addr::from(0x0a00_0000 + i))
+}
+
+fn srv(port: u16) -> RData {
+    RData::SRV(Srv::new(0, 10, port, name(&format!("h{port}.fake.test"))))
+}
+
+/// No set in the fake holds a value twice.
+fn assert_no_duplicates(fake: &FakeRoute53, zone_id: &str) {
+    for set in fake.record_sets(zone_id) {
+        let distinct: HashSet<&String> = set.values.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            set.values.len(),
+            "duplicate values in {set:?}"
+        );
+    }
+}
+
+async fn providers(fake: &FakeRoute53, n: usize) -> Vec<Arc<dyn DnsProvider>> {
+    let mut out: Vec<Arc<dyn DnsProvider>> = Vec::new();
+    for _ in 0..n {
+        out.push(Arc::new(provider(fake, |b| b).await));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn whole_conformance_suite_with_50_separate_providers() {
+    let (fake, zone) = fake_with_zone("conformance.test.").await;
+    fake.set_latency(Duration::from_millis(2));
+    let all = providers(&fake, 50).await;
+    conformance::run_all(&all, &zone, &conformance::Config::default()).await;
+    assert_no_duplicates(&fake, &zone.id);
+    let rejected = fake
+        .batches()
+        .iter()
+        .filter(|b| matches!(&b.outcome, BatchOutcome::Rejected { code, .. } if code == "InvalidChangeBatch"))
+        .count();
+    assert!(
+        rejected > 0,
+        "the concurrent phase should have met conflicts"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn registrations_complete_with_30_percent_throttled() {
+    let (fake, zone) = fake_with_zone("throttled.test.").await;
+    fake.set_seed(7);
+    fake.set_throttle_share(0.3);
+    fake.set_latency(Duration::from_millis(2));
+    let all = providers(&fake, 50).await;
+    conformance::concurrent_registrations(&all, &zone, 50).await;
+    let counts = fake.requests();
+    assert!(
+        counts.throttled > 50,
+        "throttling was exercised: {counts:?}"
+    );
+    assert_no_duplicates(&fake, &zone.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn prior_request_not_complete_is_retried() {
+    let (fake, zone) = fake_with_zone("busy.test.").await;
+    fake.set_seed(3);
+    fake.set_prior_request_share(0.5);
+    let p = provider(&fake, |b| b.with_max_attempts(10)).await;
+    for i in 0..10 {
+        p.add(
+            &zone,
+            RecordSet::new(name("www.busy.test"), 60, [a(i)]).unwrap(),
+        )
+        .await
+        .unwrap();
+    }
+    let set = p
+        .get_record_set(&zone, &name("www.busy.test"), RecordType::A)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(set.len(), 10);
+    assert!(fake.batches().iter().any(|b| matches!(&b.outcome, BatchOutcome::Rejected { code, .. } if code == "PriorRequestNotComplete")));
+
+    // With retries exhausted the error says so and is retryable.
+    fake.set_prior_request_share(1.0);
+    let once = provider(&fake, |b| b.with_max_attempts(1)).await;
+    let err = once
+        .add(
+            &zone,
+            RecordSet::new(name("www.busy.test"), 60, [a(99)]).unwrap(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert!(
+        matches!(&err, Error::Provider { code: Some(c), request_id: Some(_), .. } if c == "PriorRequestNotComplete"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn throttling_is_rate_limited_and_retryable() {
+    let (fake, zone) = fake_with_zone("slow.test.").await;
+    fake.set_throttle_share(1.0);
+    let p = provider(&fake, |b| b.with_max_attempts(2)).await;
+    let err = p.list_record_sets(&zone).await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("request id"), "{err}");
+    assert_eq!(fake.requests().throttled, 2, "the SDK retried once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_writers_into_one_srv_set_lose_nothing() {
+    let (fake, zone) = fake_with_zone("fake.test.").await;
+    fake.set_latency(Duration::from_millis(3));
+    let owner = name("_svc._tcp.fake.test");
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, p) in providers(&fake, 50).await.into_iter().enumerate() {
+        let zone = zone.clone();
+        let owner = owner.clone();
+        tasks.spawn(async move {
+            let port = 8000 + u16::try_from(i).unwrap();
+            let set = RecordSet::new(owner, 60, [srv(port)]).unwrap();
+            p.apply_with_retry(&zone, &[Change::Add(set)], &RetryPolicy::default())
+                .await
+        });
+    }
+    let mut requests = 0;
+    while let Some(done) = tasks.join_next().await {
+        requests += done.unwrap().unwrap().requests;
+    }
+    let p = provider(&fake, |b| b).await;
+    let set = p
+        .get_record_set(&zone, &owner, RecordType::SRV)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(set.len(), 50, "every writer's value is present");
+    assert_no_duplicates(&fake, &zone.id);
+    assert!(
+        requests > 100,
+        "contention cost re-reads and retries ({requests} requests)"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn uncontended_add_and_remove_cost_one_read_and_one_batch() {
+    let (fake, zone) = fake_with_zone("cost.test.").await;
+    let p = provider(&fake, |b| b).await;
+    let owner = name("_svc._tcp.cost.test");
+    p.add(
+        &zone,
+        RecordSet::new(owner.clone(), 60, [srv(1), srv(2)]).unwrap(),
+    )
+    .await
+    .unwrap();
+    fake.reset_counts();
+    let report = p
+        .add(&zone, RecordSet::new(owner.clone(), 60, [srv(3)]).unwrap())
+        .await
+        .unwrap();
+    let counts = fake.requests();
+    assert_eq!(
+        (
+            counts.list_resource_record_sets,
+            counts.change_resource_record_sets
+        ),
+        (1, 1)
+    );
+    assert_eq!(report.requests, 2);
+    assert!(report.atomic);
+    assert_eq!(report.change_ids.len(), 1);
+    let batch = &fake.batches()[0];
+    let actions: Vec<&str> = batch.changes.iter().map(|c| c.action.as_str()).collect();
+    assert_eq!(actions, ["DELETE", "CREATE"], "a compare-and-swap");
+    fake.reset_counts();
+    p.remove(&zone, RecordSet::new(owner.clone(), 60, [srv(3)]).unwrap())
+        .await
+        .unwrap();
+    let counts = fake.requests();
+    assert_eq!(
+        (
+            counts.list_resource_record_sets,
+            counts.change_resource_record_sets
+        ),
+        (1, 1)
+    );
+    // Adding what is there already sends no change at all.
+    fake.reset_counts();
+    let report = p
+        .add(&zone, RecordSet::new(owner, 60, [srv(1)]).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(fake.requests().change_resource_record_sets, 0);
+    assert!(report.change_ids.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_registration_reads_one_page() {
+    // Six sets far apart in the zone's order, read in one listing page.
+    let (fake, _zone) = fake_with_zone("reg.test.").await;
+    let p = provider(&fake, |b| b).await;
+    let registry = dns_core::ServiceRegistry::new(Arc::new(p.clone()));
+    let instance = |i: u8| {
+        dns_core::ServiceInstance::new(
+            &format!("web {i}"),
+            "_http._tcp".parse().unwrap(),
+            name("reg.test"),
+        )
+        .unwrap()
+        .with_target(
+            dns_core::Target::new(name(&format!("host-{i}.reg.test")), 8080)
+                .with_address(std::net::IpAddr::V4([10, 0, 0, i].into())),
+        )
+        .with_subtype("_printer".parse().unwrap())
+    };
+    for i in 0..3 {
+        registry.register(&instance(i)).await.unwrap();
+    }
+    fake.reset_counts();
+    registry.register(&instance(7)).await.unwrap();
+    let c = fake.requests();
+    assert_eq!(
+        (c.list_resource_record_sets, c.change_resource_record_sets),
+        (2, 1),
+        "the registry's own SRV read, one page for the batch's sets, one batch: {c:?}"
+    );
+    fake.reset_counts();
+    registry.deregister(&instance(7)).await.unwrap();
+    let c = fake.requests();
+    // Without atomic preconditions the registry checks afterwards whether
+    // someone joined the instance (SRV) or the service (PTR) meanwhile.
+    assert_eq!(
+        (c.list_resource_record_sets, c.change_resource_record_sets),
+        (4, 1),
+        "SRV read, one page for the batch, one batch, SRV and PTR re-checks: {c:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_batch_applies_nothing_and_keeps_every_message() {
+    let (fake, zone) = fake_with_zone("atomic.test.").await;
+    let p = provider(&fake, |b| b).await;
+    p.add(
+        &zone,
+        RecordSet::new(name("clash.atomic.test"), 60, [a(1)]).unwrap(),
+    )
+    .await
+    .unwrap();
+    let before = fake.record_sets(&zone.id);
+    let err = p
+        .apply(
+            &zone,
+            &[
+                Change::Add(RecordSet::new(name("first.atomic.test"), 60, [a(2)]).unwrap()),
+                Change::Upsert(
+                    RecordSet::new(
+                        name("clash.atomic.test"),
+                        60,
+                        [RData::CNAME(name("elsewhere.test"))],
+                    )
+                    .unwrap(),
+                ),
+            ],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        fake.record_sets(&zone.id),
+        before,
+        "nothing of the batch applied"
+    );
+    match &err {
+        Error::Provider {
+            code: Some(code),
+            message,
+            request_id: Some(_),
+            retryable: false,
+            ..
+        } => {
+            assert_eq!(code, "InvalidChangeBatch");
+            assert!(message.contains("CNAME"), "{message}");
+        }
+        other => panic!("expected the InvalidChangeBatch error, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn large_applies_split_at_the_limits() {
+    let (fake, zone) = fake_with_zone("split.test.").await;
+    let p = provider(&fake, |b| b).await;
+    let creates = |n: u32, offset: u32| -> Vec<Change> {
+        (0..n)
+            .map(|i| {
+                Change::Upsert(
+                    RecordSet::new(name(&format!("h{i:05}.split.test")), 300, [a(i + offset)])
+                        .unwrap(),
+                )
+            })
+            .collect()
+    };
+    let report = p.apply(&zone, &creates(1_000, 0)).await.unwrap();
+    assert!(report.atomic);
+    assert_eq!(
+        report.change_ids.len(),
+        1,
+        "exactly 1,000 records fit one request"
+    );
+    fake.reset_counts();
+    let report = p.apply(&zone, &creates(2_500, 0)).await.unwrap();
+    assert!(!report.atomic);
+    let accepted: Vec<usize> = fake
+        .batches()
+        .iter()
+        .filter(|b| b.outcome.is_accepted())
+        .map(|b| b.record_elements)
+        .collect();
+    assert_eq!(
+        accepted,
+        [1_000, 500],
+        "the first 1,000 were there already; 1,500 new need two requests"
+    );
+    // 600 UPSERTs of existing sets count 1,200 records: two requests.
+    fake.reset_counts();
+    let report = p.apply(&zone, &creates(600, 50_000)).await.unwrap();
+    let accepted: Vec<usize> = fake
+        .batches()
+        .iter()
+        .filter(|b| b.outcome.is_accepted())
+        .map(|b| b.record_elements)
+        .collect();
+    assert_eq!(accepted, [1_000, 200]);
+    assert_eq!(report.change_ids.len(), 2);
+    assert!(
+        fake.batches().iter().all(|b| b.outcome.is_accepted()),
+        "no request broke a limit"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn alias_and_routing_sets_are_listed_but_never_touched() {
+    let (fake, zone) = fake_with_zone("alias.test.").await;
+    fake.insert(
+        &zone.id,
+        FakeRecordSet::alias(
+            "alias.test.",
+            "A",
+            FakeAlias::new("Z2FDTNDATAQYW2", "d111111abcdef8.cloudfront.net.", false),
+        ),
+    );
+    for (id, weight, ip) in [("blue", 70, "192.0.2.1"), ("green", 30, "192.0.2.2")] {
+        let mut set = FakeRecordSet::simple("api.alias.test.", "A", 60, [ip]);
+        set.set_identifier = Some(id.into());
+        set.weight = Some(weight);
+        fake.insert(&zone.id, set);
+    }
+    let p = provider(&fake, |b| b).await;
+    let portable = p.list_record_sets(&zone).await.unwrap();
+    assert!(
+        portable.iter().all(|s| s.record_type() != RecordType::A),
+        "alias and weighted sets are not portable: {portable:?}"
+    );
+    let native = p.list_native_record_sets(&zone).await.unwrap();
+    let alias = native.iter().find(|s| s.alias.is_some()).unwrap();
+    assert_eq!(
+        alias.alias.as_ref().unwrap().dns_name,
+        name("d111111abcdef8.cloudfront.net")
+    );
+    let weights: Vec<&Routing> = native
+        .iter()
+        .filter(|s| s.set_identifier.is_some())
+        .map(|s| &s.routing)
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            &Routing::Weighted { weight: 70 },
+            &Routing::Weighted { weight: 30 }
+        ]
+    );
+
+    let before = fake.record_sets(&zone.id);
+    for (owner, change) in [
+        ("alias.test", "add"),
+        ("api.alias.test", "add"),
+        ("alias.test", "upsert"),
+    ] {
+        let set = RecordSet::new(name(owner), 60, [a(5)]).unwrap();
+        let c = if change == "add" {
+            Change::Add(set)
+        } else {
+            Change::Upsert(set)
+        };
+        let err = p.apply(&zone, &[c]).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Unsupported { .. }),
+            "{owner} {change}: {err:?}"
+        );
+        assert!(err.to_string().contains("set"), "{err}");
+    }
+    for owner in ["alias.test", "api.alias.test"] {
+        p.delete(&zone, name(owner), RecordType::A).await.unwrap();
+        p.remove(&zone, RecordSet::new(name(owner), 60, [a(5)]).unwrap())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        fake.record_sets(&zone.id),
+        before,
+        "portable changes left them alone"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bad_input_fails_before_any_request() {
+    let (fake, zone) = fake_with_zone("bad.test.").await;
+    let p = provider(&fake, |b| b).await;
+    fake.reset_counts();
+    let outside = RecordSet::new(name("www.elsewhere.test"), 60, [a(1)]).unwrap();
+    let err = p.add(&zone, outside).await.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(ref m) if m.contains("not inside zone")),
+        "{err}"
+    );
+    let long_label = Name::parse(&format!("{}.bad.test", "x".repeat(64)));
+    assert!(long_label.is_err(), "a 64-octet label cannot even be named");
+    let ip_target = RecordSet::new(
+        name("_x._tcp.bad.test"),
+        60,
+        [RData::SRV(Srv::new(0, 0, 80, name("192.0.2.1")))],
+    )
+    .unwrap();
+    let err = p.add(&zone, ip_target).await.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(ref m) if m.contains("not a host name")),
+        "{err}"
+    );
+    let guarded = Change::Require(Precondition::absent(name("x.bad.test"), RecordType::A));
+    assert!(matches!(
+        p.apply(&zone, &[guarded]).await,
+        Err(Error::Unsupported { .. })
+    ));
+    let huge = RecordSet::new(name("big.bad.test"), 60, (0..401).map(a)).unwrap();
+    assert!(matches!(
+        p.add(&zone, huge).await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert_eq!(fake.requests().total, 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_retry_after_a_lost_answer_duplicates_nothing() {
+    // The first attempt lands but its answer comes too late: the caller
+    // sees a timeout and tries again.
+    let (fake, zone) = fake_with_zone("lost.test.").await;
+    let owner = name("www.lost.test");
+    let quick = provider(&fake, |b| {
+        b.with_timeout(Duration::from_millis(300))
+            .with_max_attempts(1)
+    })
+    .await;
+    quick
+        .add(&zone, RecordSet::new(owner.clone(), 60, [a(1)]).unwrap())
+        .await
+        .unwrap();
+    fake.set_latency(Duration::from_millis(400));
+    let err = quick
+        .add(&zone, RecordSet::new(owner.clone(), 60, [a(2)]).unwrap())
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    fake.set_latency(Duration::ZERO);
+    quick
+        .add(&zone, RecordSet::new(owner.clone(), 60, [a(2)]).unwrap())
+        .await
+        .unwrap();
+    let sets = fake.record_sets(&zone.id);
+    let www = sets
+        .iter()
+        .find(|s| s.name == "www.lost.test." && s.rtype == "A")
+        .unwrap();
+    let mut values = www.values.clone();
+    values.sort();
+    assert_eq!(values, ["10.0.0.1", "10.0.0.2"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn auth_failures_and_missing_zones() {
+    let (fake, zone) = fake_with_zone("auth.test.").await;
+    let p = provider(&fake, |b| b.with_max_attempts(1)).await;
+    fake.set_auth_failure(true);
+    let err = p.list_zones().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert!(!err.is_retryable());
+    fake.set_auth_failure(false);
+    let missing = dns_core::Zone::new("ZNOSUCHZONE1234", zone.name.clone());
+    assert!(matches!(
+        p.list_record_sets(&missing).await,
+        Err(Error::ZoneNotFound { .. })
+    ));
+    assert!(matches!(
+        p.add(
+            &missing,
+            RecordSet::new(name("www.auth.test"), 60, [a(1)]).unwrap()
+        )
+        .await,
+        Err(Error::ZoneNotFound { .. })
+    ));
+    // No credentials at all: refused when building.
+    let none = dns_route53::Route53Builder::new()
+        .with_endpoint_url(fake.endpoint())
+        .build()
+        .await;
+    assert!(matches!(none, Err(Error::Auth { .. })));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn debug_output_hides_the_secret() {
+    let (fake, _) = fake_with_zone("debug.test.").await;
+    let builder = dns_route53::Route53Builder::new()
+        .with_endpoint_url(fake.endpoint())
+        .with_credentials("AKIDFAKETEST", "fake-test-secret-do-not-log");
+    let shown = format!("{builder:?}");
+    assert!(!shown.contains("fake-test-secret"), "{shown}");
+    let p = builder.build().await.unwrap();
+    let shown = format!("{p:?} {:?}", p.client());
+    assert!(!shown.contains("fake-test-secret"), "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiting_for_insync() {
+    let (fake, zone) = fake_with_zone("wait.test.").await;
+    fake.set_insync_after(2);
+    let p = provider(&fake, |b| b).await;
+    let report = p
+        .add(
+            &zone,
+            RecordSet::new(name("www.wait.test"), 60, [a(1)]).unwrap(),
+        )
+        .await
+        .unwrap();
+    let id = &report.change_ids[0];
+    fake.reset_counts();
+    p.wait_with_backoff(id, Duration::from_secs(5), Duration::from_millis(10))
+        .await
+        .unwrap();
+    assert_eq!(fake.requests().get_change, 3, "PENDING twice, then INSYNC");
+    fake.set_insync_after(1_000);
+    let report = p
+        .add(
+            &zone,
+            RecordSet::new(name("www.wait.test"), 60, [a(2)]).unwrap(),
+        )
+        .await
+        .unwrap();
+    let err = p
+        .wait_with_backoff(
+            &report.change_ids[0],
+            Duration::from_millis(100),
+            Duration::from_millis(10),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("not INSYNC"), "{err}");
+}
