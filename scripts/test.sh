@@ -26,7 +26,7 @@ stop_leftovers() {
         pid="$(cat "$pidfile")"
         dir="$(dirname "$pidfile")"
         # Only if that PID is still the named started with this folder's config.
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "$dir/named.conf"; then
+        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$dir/named.conf"; then
             kill "$pid" 2>/dev/null || true
         fi
     done
@@ -34,7 +34,7 @@ stop_leftovers() {
         [ -f "$pidfile" ] || continue
         local pid
         pid="$(cat "$pidfile")"
-        if tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "moto_server"; then
+        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "moto_server"; then
             kill "$pid" 2>/dev/null || true
         fi
         rm -f "$pidfile"

@@ -151,7 +151,9 @@ async fn main() {
     println!();
     println!(
         "fake totals: {} ListResourceRecordSets, {} ChangeResourceRecordSets ({} rejected)",
-        counts.list_resource_record_sets, counts.change_resource_record_sets, counts.changes_rejected
+        counts.list_resource_record_sets,
+        counts.change_resource_record_sets,
+        counts.changes_rejected
     );
 
     // A 10,000-set zone (the default Route 53 quota) on moto.
