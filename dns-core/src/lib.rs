@@ -86,4 +86,4 @@ pub use service::{
     Protocol, SERVICE_TYPE_ENUMERATION, ServiceInstance, ServiceRecords, ServiceType, Target,
 };
 pub use set::{MAX_TTL, RecordSet};
-pub use txt::{MAX_CHARACTER_STRING, Txt, TxtProperties, TxtValue};
+pub use txt::{Escapes, MAX_CHARACTER_STRING, Txt, TxtProperties, TxtValue};

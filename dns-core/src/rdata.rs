@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use crate::error::ParseError;
 use crate::name::Name;
-use crate::txt::{Txt, parse_strings, write_quoted};
+use crate::txt::{Escapes, Txt, parse_strings, write_quoted};
 
 /// A DNS record type, by its 16-bit code.
 ///
@@ -310,19 +310,24 @@ impl Caa {
             value: value.into(),
         })
     }
-}
 
-impl fmt::Display for Caa {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {} ", self.flags, self.tag)?;
-        write_quoted(f, &self.value)
+    /// Presentation form (`0 issue "ca.example"`) with three-digit escapes
+    /// in the value written as `escapes` says (`Display` writes decimal).
+    pub fn to_string_with(&self, escapes: Escapes) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write(&mut out, escapes);
+        out
     }
-}
 
-impl FromStr for Caa {
-    type Err = ParseError;
+    fn write(&self, out: &mut impl fmt::Write, escapes: Escapes) -> fmt::Result {
+        write!(out, "{} {} ", self.flags, self.tag)?;
+        write_quoted(out, &self.value, escapes)
+    }
 
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
+    /// Parses presentation form, reading three-digit escapes in the value
+    /// as `escapes` says (`FromStr` reads decimal).
+    pub fn parse_with(s: &str, escapes: Escapes) -> Result<Self, ParseError> {
         let mut parts = s.trim().splitn(3, |c: char| c.is_ascii_whitespace());
         let (Some(flags), Some(tag), Some(value)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -335,11 +340,25 @@ impl FromStr for Caa {
         let flags = flags
             .parse()
             .map_err(|_| ParseError::new("CAA", s, "flags are not 0-255"))?;
-        let value = parse_strings(value, "CAA value", None)?;
+        let value = parse_strings(value, "CAA value", None, escapes)?;
         if value.len() != 1 {
             return Err(ParseError::new("CAA", s, "the value must be one string"));
         }
         Self::new(flags, tag, value.concat())
+    }
+}
+
+impl fmt::Display for Caa {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, Escapes::Decimal)
+    }
+}
+
+impl FromStr for Caa {
+    type Err = ParseError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse_with(s, Escapes::Decimal)
     }
 }
 

@@ -8,6 +8,36 @@ use crate::error::ParseError;
 /// The most octets one character-string may hold (RFC 1035 section 3.3).
 pub const MAX_CHARACTER_STRING: usize = 255;
 
+/// How a single octet is escaped as `\` plus three digits in presentation
+/// text: zone files (RFC 1035) use decimal, Route 53 octal.
+///
+/// ```
+/// use dns_core::{Escapes, Txt};
+/// let txt = Txt::new([" \x01"]).unwrap();
+/// assert_eq!(txt.to_string_with(Escapes::Decimal), r#"" \001""#);
+/// let del = Txt::new([[0x7f]]).unwrap();
+/// assert_eq!(del.to_string_with(Escapes::Decimal), r#""\127""#);
+/// assert_eq!(del.to_string_with(Escapes::Octal), r#""\177""#);
+/// assert_eq!(Txt::parse_with(r#""\177""#, Escapes::Octal).unwrap(), del);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Escapes {
+    /// `\DDD` in decimal (RFC 1035 zone files, dig, BIND).
+    Decimal,
+    /// `\ooo` in octal (Route 53).
+    Octal,
+}
+
+impl Escapes {
+    fn radix(self) -> u16 {
+        match self {
+            Self::Decimal => 10,
+            Self::Octal => 8,
+        }
+    }
+}
+
 /// The data of one TXT record: one or more character-strings of at most 255
 /// octets each, kept exactly as given (boundaries included).
 ///
@@ -106,10 +136,34 @@ impl Txt {
     /// quoted (`"a b"`) or a bare word (`ab`), with `\"`, `\\`, `\X` and
     /// decimal `\DDD` escapes.
     pub fn parse(s: &str) -> Result<Self, ParseError> {
-        let strings = parse_strings(s, "TXT", Some(MAX_CHARACTER_STRING))?;
+        Self::parse_with(s, Escapes::Decimal)
+    }
+
+    /// [`Txt::parse`] with three-digit escapes read as `escapes` says.
+    pub fn parse_with(s: &str, escapes: Escapes) -> Result<Self, ParseError> {
+        let strings = parse_strings(s, "TXT", Some(MAX_CHARACTER_STRING), escapes)?;
         Ok(Self {
             strings: strings.into_iter().map(Vec::into_boxed_slice).collect(),
         })
+    }
+
+    /// Presentation form with three-digit escapes written as `escapes`
+    /// says (`Display` writes decimal).
+    pub fn to_string_with(&self, escapes: Escapes) -> String {
+        let mut out = String::with_capacity(self.wire_len() + 2 * self.strings.len());
+        // Writing to a String cannot fail.
+        let _ = self.write(&mut out, escapes);
+        out
+    }
+
+    fn write(&self, out: &mut impl fmt::Write, escapes: Escapes) -> fmt::Result {
+        for (n, s) in self.strings.iter().enumerate() {
+            if n > 0 {
+                out.write_str(" ")?;
+            }
+            write_quoted(out, s, escapes)?;
+        }
+        Ok(())
     }
 }
 
@@ -119,6 +173,7 @@ pub(crate) fn parse_strings(
     s: &str,
     what: &'static str,
     limit: Option<usize>,
+    escapes: Escapes,
 ) -> Result<Vec<Vec<u8>>, ParseError> {
     let bytes = s.as_bytes();
     let mut strings = Vec::new();
@@ -152,7 +207,7 @@ pub(crate) fn parse_strings(
                 }
                 c if !quoted && c.is_ascii_whitespace() => break,
                 b'\\' => {
-                    let (octets, used) = unescape(&bytes[i + 1..])
+                    let (octets, used) = unescape(&bytes[i + 1..], escapes)
                         .ok_or_else(|| ParseError::new(what, s, "has a bad '\\' escape"))?;
                     current.extend_from_slice(octets);
                     i += 1 + used;
@@ -200,27 +255,41 @@ pub(crate) fn parse_strings(
 }
 
 /// Writes `bytes` as one quoted string: `"` and `\` escaped with a
-/// backslash, octets outside printable ASCII as decimal `\DDD`.
-pub(crate) fn write_quoted(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
-    f.write_str("\"")?;
+/// backslash, octets outside printable ASCII as three digits in the radix
+/// `escapes` names.
+pub(crate) fn write_quoted(
+    out: &mut impl fmt::Write,
+    bytes: &[u8],
+    escapes: Escapes,
+) -> fmt::Result {
+    out.write_str("\"")?;
     for &b in bytes {
         match b {
-            b'"' | b'\\' => write!(f, "\\{}", b as char)?,
-            0x20..=0x7e => write!(f, "{}", b as char)?,
-            _ => write!(f, "\\{b:03}")?,
+            b'"' | b'\\' => write!(out, "\\{}", b as char)?,
+            0x20..=0x7e => write!(out, "{}", b as char)?,
+            _ => match escapes {
+                Escapes::Decimal => write!(out, "\\{b:03}")?,
+                Escapes::Octal => write!(out, "\\{b:03o}")?,
+            },
         }
     }
-    f.write_str("\"")
+    out.write_str("\"")
 }
 
-/// Decodes the escape after a backslash: `DDD` decimal or any one character.
-/// Returns the octets and how many input bytes were used.
-fn unescape(rest: &[u8]) -> Option<(&[u8], usize)> {
+/// Decodes the escape after a backslash: three digits in the radix
+/// `escapes` names, or any one character. Returns the octets and how many
+/// input bytes were used.
+fn unescape(rest: &[u8], escapes: Escapes) -> Option<(&[u8], usize)> {
+    let radix = escapes.radix();
+    let digit = |d: &u8| {
+        d.is_ascii_digit()
+            .then(|| u16::from(d - b'0'))
+            .filter(|v| *v < radix)
+    };
     match rest {
         [] => None,
         [d0, d1, d2, ..] if d0.is_ascii_digit() && d1.is_ascii_digit() && d2.is_ascii_digit() => {
-            let value =
-                u16::from(d0 - b'0') * 100 + u16::from(d1 - b'0') * 10 + u16::from(d2 - b'0');
+            let value = (digit(d0)? * radix + digit(d1)?) * radix + digit(d2)?;
             let octet = u8::try_from(value).ok()?;
             Some((OCTETS.get(usize::from(octet)..=usize::from(octet))?, 3))
         }
@@ -251,13 +320,7 @@ static OCTETS: [u8; 256] = {
 
 impl fmt::Display for Txt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (n, s) in self.strings.iter().enumerate() {
-            if n > 0 {
-                f.write_str(" ")?;
-            }
-            write_quoted(f, s)?;
-        }
-        Ok(())
+        self.write(f, Escapes::Decimal)
     }
 }
 

@@ -24,7 +24,7 @@
 
 use std::fmt::Write as _;
 
-use dns_core::{Caa, Label, Mx, Name, ParseError, RData, RecordType, Srv, Txt};
+use dns_core::{Caa, Escapes, Label, Mx, Name, ParseError, RData, RecordType, Srv, Txt};
 
 /// An owner name as Route 53 stores it: lower case, octal escapes,
 /// trailing dot. A wildcard label `*` is sent bare (Route 53 lists it as
@@ -124,92 +124,14 @@ fn unescape(rest: &[u8]) -> Option<(u8, usize)> {
     Some((first, 1))
 }
 
-/// One character-string, quoted the way Route 53 wants it.
-fn push_quoted(out: &mut String, bytes: &[u8]) {
-    out.push('"');
-    for &b in bytes {
-        match b {
-            b'"' | b'\\' => {
-                out.push('\\');
-                out.push(char::from(b));
-            }
-            0x20..=0x7e => out.push(char::from(b)),
-            _ => push_octal(out, b),
-        }
-    }
-    out.push('"');
-}
-
 /// A TXT value: every character-string quoted, separated by spaces.
 pub fn txt_value(txt: &Txt) -> String {
-    let mut out = String::with_capacity(txt.wire_len() + 2 * txt.strings().len());
-    for (i, s) in txt.strings().enumerate() {
-        if i > 0 {
-            out.push(' ');
-        }
-        push_quoted(&mut out, s);
-    }
-    out
-}
-
-/// Reads a sequence of character-strings, quoted or bare, with octal and
-/// backslash escapes.
-fn parse_strings(text: &str, what: &'static str) -> Result<Vec<Vec<u8>>, ParseError> {
-    let bytes = text.as_bytes();
-    let mut strings = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i == bytes.len() {
-            break;
-        }
-        let quoted = bytes[i] == b'"';
-        if quoted {
-            i += 1;
-        }
-        let mut current = Vec::new();
-        let mut closed = !quoted;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'"' if quoted => {
-                    i += 1;
-                    closed = true;
-                    break;
-                }
-                c if !quoted && c.is_ascii_whitespace() => break,
-                b'\\' => {
-                    let (octet, used) = unescape(&bytes[i + 1..])
-                        .ok_or_else(|| ParseError::new(what, text, "ends with a lone '\\'"))?;
-                    current.push(octet);
-                    i += 1 + used;
-                }
-                c => {
-                    current.push(c);
-                    i += 1;
-                }
-            }
-        }
-        if !closed {
-            return Err(ParseError::new(what, text, "has an unterminated string"));
-        }
-        strings.push(current);
-    }
-    Ok(strings)
+    txt.to_string_with(Escapes::Octal)
 }
 
 /// Reads a TXT (or SPF) value.
 pub fn parse_txt(text: &str) -> Result<Txt, ParseError> {
-    let strings = parse_strings(text, "Route 53 TXT value")?;
-    if strings.is_empty() {
-        return Err(ParseError::new(
-            "Route 53 TXT value",
-            text,
-            "holds no string",
-        ));
-    }
-    Txt::new(strings)
+    Txt::parse_with(text, Escapes::Octal)
 }
 
 /// The Route 53 value of one record.
@@ -227,11 +149,7 @@ pub fn value(data: &RData) -> String {
             data_name(&s.target)
         ),
         RData::MX(m) => format!("{} {}", m.preference, data_name(&m.exchange)),
-        RData::CAA(c) => {
-            let mut out = format!("{} {} ", c.flags, c.tag);
-            push_quoted(&mut out, &c.value);
-            out
-        }
+        RData::CAA(c) => c.to_string_with(Escapes::Octal),
         // Opaque values are kept verbatim as Route 53 gave them.
         other => other.to_string(),
     }
@@ -275,22 +193,7 @@ pub fn parse_value(rtype: RecordType, text: &str) -> Result<RData, ParseError> {
             let f = fields(2)?;
             RData::MX(Mx::new(number(f[0])?, parse_name(f[1])?))
         }
-        RecordType::CAA => {
-            let mut parts = t.splitn(3, |c: char| c.is_ascii_whitespace());
-            let (Some(flags), Some(tag), Some(rest)) = (parts.next(), parts.next(), parts.next())
-            else {
-                return Err(ParseError::new(
-                    "Route 53 value",
-                    text,
-                    "needs flags, tag and value for CAA",
-                ));
-            };
-            let flags = flags
-                .parse::<u8>()
-                .map_err(|_| ParseError::new("Route 53 value", text, "CAA flags are not 0-255"))?;
-            let value = parse_strings(rest, "Route 53 CAA value")?.concat();
-            RData::CAA(Caa::new(flags, tag, value)?)
-        }
+        RecordType::CAA => RData::CAA(Caa::parse_with(t, Escapes::Octal)?),
         // A, AAAA and the types the model keeps verbatim read the same way
         // in every presentation format.
         other => RData::parse(other, t)?,
