@@ -7,12 +7,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use aws_sdk_route53::config::http::HttpResponse;
+use aws_sdk_route53::Client;
 use aws_sdk_route53::types::{
     Change as SdkChange, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecord,
     ResourceRecordSet, RrType,
 };
-use aws_sdk_route53::{Client, error::SdkError};
 use dns_core::{
     ApplyReport, Capabilities, Change, DnsProvider, Error, MAX_TTL, Name, RecordSet, RecordType,
     Result, Zone,
@@ -22,7 +21,7 @@ use rand::RngExt;
 
 use crate::builder::Route53Builder;
 use crate::encode;
-use crate::error::{BatchRejection, Failure, PROVIDER, classify, convert, from_failure};
+use crate::error::{BatchRejection, Failure, PROVIDER, classify, convert};
 use crate::native::NativeRecordSet;
 use crate::plan::{self, Action, Current, Group, Key, Limits};
 
@@ -299,16 +298,14 @@ impl Route53Provider {
                 .change_info()
                 .map(|c| c.id().trim_start_matches("/change/").to_owned())
                 .unwrap_or_default()),
-            Err(SdkError::ServiceError(e)) if e.err().is_invalid_change_batch() => {
-                let failure = Failure::of(&SdkError::<_, HttpResponse>::ServiceError(e));
-                match classify(&failure.messages) {
-                    BatchRejection::Conflict => Err(Rejected::Conflict(failure.messages)),
-                    BatchRejection::Invalid => {
-                        Err(Rejected::Failed(from_failure(failure, Some(zone_id))))
-                    }
+            Err(err) => {
+                // Only InvalidChangeBatch carries per-change messages.
+                let messages = Failure::of(&err).messages;
+                match classify(&messages) {
+                    BatchRejection::Conflict => Err(Rejected::Conflict(messages)),
+                    BatchRejection::Invalid => Err(Rejected::Failed(convert(err, Some(zone_id)))),
                 }
             }
-            Err(e) => Err(Rejected::Failed(convert(e, Some(zone_id)))),
         }
     }
 }

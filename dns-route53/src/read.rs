@@ -44,7 +44,7 @@ fn convert_sets(sets: &[ResourceRecordSet]) -> Result<Vec<NativeRecordSet>> {
 }
 
 /// What one key holds, given every listed set at that key.
-fn current_of(sets: &[&NativeRecordSet]) -> Current {
+fn current_of(sets: &[NativeRecordSet]) -> Current {
     if let Some(foreign) = sets.iter().find(|s| !s.is_portable()) {
         let more = sets.len() - 1;
         let what = if more == 0 {
@@ -135,7 +135,7 @@ impl Route53Provider {
             found.extend(matching);
             match page.next {
                 Some(next) if whole_page => start = next,
-                _ => return Ok((current_of(&found.iter().collect::<Vec<_>>()), pages)),
+                _ => return Ok((current_of(&found), pages)),
             }
         }
     }
@@ -186,7 +186,7 @@ impl Route53Provider {
                 let reached = end.as_ref().is_none_or(|e| sort < e);
                 if reached {
                     let sets = found.remove(key).unwrap_or_default();
-                    out.insert(key.clone(), current_of(&sets.iter().collect::<Vec<_>>()));
+                    out.insert(key.clone(), current_of(&sets));
                 }
                 !reached
             });
