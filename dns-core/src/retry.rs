@@ -100,6 +100,11 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    /// The time budget for all attempts and waits together.
+    pub fn max_elapsed(&self) -> Duration {
+        self.max_elapsed
+    }
+
     /// The ceiling of the jittered wait before retry `retry` (0-based).
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(31));

@@ -1,0 +1,556 @@
+//! [`CloudflareProvider`]: the [`DnsProvider`] over Cloudflare's v4 API.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use dns_core::{
+    ApplyReport, Capabilities, Change, DnsProvider, Error, Name, RecordModel, RecordSet,
+    RecordType, Result, Zone,
+};
+use rand::RngExt;
+use reqwest::Method;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::PROVIDER;
+use crate::api::{Api, Failure};
+use crate::budget::RequestBudget;
+use crate::builder::CloudflareBuilder;
+use crate::encode;
+use crate::options::{CloudflareRecord, RecordOptions};
+use crate::plan::{self, Op};
+use crate::wire::{Batch, Delete, Patch, RecordJson, ZoneJson};
+
+/// Cloudflare's TTL bounds: 1 (automatic) or 30 (Enterprise; 60 on other
+/// plans, which Cloudflare itself enforces) to 86,400.
+pub const TTL_AUTOMATIC: u32 = 1;
+const TTL_MIN: u32 = 30;
+const TTL_MAX: u32 = 86_400;
+
+/// Tuning the builder sets.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) max_batch: usize,
+    pub(crate) page_size: u32,
+    pub(crate) zone_page_size: u32,
+    pub(crate) max_cas_attempts: u32,
+    pub(crate) read_reuse: Duration,
+    pub(crate) options: RecordOptions,
+    pub(crate) pinned: Vec<Zone>,
+    pub(crate) zone_cache_ttl: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            max_batch: 200,
+            page_size: 5_000,
+            zone_page_size: 50,
+            max_cas_attempts: 10,
+            read_reuse: Duration::from_secs(1),
+            options: RecordOptions::default(),
+            pinned: Vec::new(),
+            zone_cache_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+/// A listing of a whole zone, kept briefly for the next apply.
+struct Snapshot {
+    zone_id: String,
+    at: Instant,
+    records: Arc<Vec<CloudflareRecord>>,
+}
+
+#[derive(Default)]
+struct ZoneCache {
+    zones: Vec<Zone>,
+    fetched: Option<Instant>,
+}
+
+struct Inner {
+    api: Api,
+    settings: Settings,
+    zones: Mutex<ZoneCache>,
+    snapshot: Mutex<Option<Snapshot>>,
+    /// Records per zone at its last full listing.
+    sizes: Mutex<HashMap<String, usize>>,
+}
+
+/// The Cloudflare backend.
+///
+/// * **Model**: one record per value, each with an id
+///   ([`RecordModel::Records`]). Listing groups records into dns-core sets
+///   by (name, type); a set's TTL is the smallest of its records'.
+/// * **Changes** are played over the records at the names they touch and
+///   become deletes, patches and posts ([`Change`] semantics unchanged).
+///   One operation goes to its own endpoint; several go to
+///   `POST /zones/{id}/dns_records/batch`, which Cloudflare runs as one
+///   transaction (deletes, patches, then posts), chunked at 200 operations
+///   ([`CloudflareBuilder::with_max_batch_size`]); a split apply reports
+///   `atomic: false`.
+/// * **Add is idempotent and concurrency-safe**: a value already present is
+///   named by id in the batch, an absent one is created. If another writer
+///   created the same value ("identical record exists", 81057/81058) or
+///   deleted a record the plan names (81044) — or our own earlier attempt
+///   went through but its answer was lost — the transaction fails, the
+///   records are read again and the plan rebuilt (up to
+///   [`CloudflareBuilder::with_max_cas_attempts`] times, then
+///   [`Error::Conflict`]). A retried create never leaves a duplicate.
+/// * **Extras**: records it creates get [`RecordOptions`] (DNS only by
+///   default); existing records keep their proxying, comment and tags, and
+///   proxied records keep their automatic TTL.
+/// * **Names**: ASCII host names (letters, digits, `-`, `_`, a leading
+///   `*`, punycode `xn--` labels). Names Cloudflare cannot store (spaces,
+///   dots or raw UTF-8 inside a label: RFC 6763 instance names like
+///   `Büro Printer`) fail with [`Error::Unsupported`] before any request;
+///   use host-name-like instance labels here, or convert IDNs with
+///   [`Name::from_idna`].
+/// * **TTL**: 1 means automatic; otherwise 30..=86,400 (60 below
+///   Enterprise). Other values fail with [`Error::InvalidInput`].
+/// * **Rate limits**: every request waits for the [`RequestBudget`];
+///   429 answers are retried after `Retry-After`, which also holds back
+///   every other request sharing the budget.
+/// * **Preconditions** ([`Change::Require`]) are refused: Cloudflare has no
+///   conditional write.
+///
+/// Cloning is cheap; clones share the HTTP client, caches and budget.
+///
+/// ```no_run
+/// use dns_core::{DnsProvider, DnsProviderExt, Name, RData, RecordSet};
+/// use dns_cloudflare::CloudflareProvider;
+/// # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+/// let cloudflare = CloudflareProvider::from_env()?; // CLOUDFLARE_API_TOKEN
+/// let zone = cloudflare.find_zone(&Name::parse("www.example.com")?).await?;
+/// let www = RecordSet::new(Name::parse("www.example.com")?, 120, [RData::A("192.0.2.10".parse()?)])?;
+/// cloudflare.add(&zone, www.clone()).await?;    // this server joins the round robin
+/// cloudflare.remove(&zone, www).await?;         // and leaves it
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct CloudflareProvider {
+    inner: Arc<Inner>,
+}
+
+impl CloudflareProvider {
+    pub(crate) fn new(api: Api, settings: Settings) -> Self {
+        let zones = ZoneCache {
+            zones: settings.pinned.clone(),
+            fetched: None,
+        };
+        Self {
+            inner: Arc::new(Inner {
+                api,
+                settings,
+                zones: Mutex::new(zones),
+                snapshot: Mutex::default(),
+                sizes: Mutex::default(),
+            }),
+        }
+    }
+
+    /// A builder.
+    pub fn builder() -> CloudflareBuilder {
+        CloudflareBuilder::new()
+    }
+
+    /// A provider with credentials from the environment
+    /// ([`CloudflareBuilder::from_env`]) and default settings.
+    pub fn from_env() -> Result<Self> {
+        CloudflareBuilder::from_env().build()
+    }
+
+    /// HTTP requests sent so far by this provider and its clones (retries
+    /// included).
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.api.requests()
+    }
+
+    /// The request budget this provider draws from.
+    pub fn budget(&self) -> &RequestBudget {
+        &self.inner.api.budget
+    }
+
+    /// Every record of the zone with its id, TTL and extras.
+    pub async fn list_records(&self, zone: &Zone) -> Result<Vec<CloudflareRecord>> {
+        Ok(self.read_zone(zone).await?.to_vec())
+    }
+
+    /// [`apply`](DnsProvider::apply), creating new records with `options`
+    /// instead of the provider's default [`RecordOptions`].
+    pub async fn apply_with_options(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+        options: &RecordOptions,
+    ) -> Result<ApplyReport> {
+        self.check(zone, changes, options)?;
+        if changes.is_empty() {
+            return Ok(ApplyReport::new(0, true));
+        }
+        let start = self.requests_sent();
+        let settings = &self.inner.settings;
+        let mut failed: Option<(Vec<Op>, Failure)> = None;
+        for attempt in 1..=settings.max_cas_attempts {
+            let reuse = attempt == 1;
+            let current = self.read_for(zone, changes, reuse).await?;
+            let ops = plan::plan(changes, &current, options)?;
+            if ops.is_empty() {
+                return Ok(self.report(start, true));
+            }
+            if let Some((previous, failure)) = failed.take() {
+                // The same plan refused again for an existing record: not a
+                // race but a real clash (e.g. another CNAME at the name).
+                if previous == ops && failure.is_exists() {
+                    return Err(*failure.error);
+                }
+            }
+            let chunks = ops.len().div_ceil(settings.max_batch);
+            let sent = self.send(zone, &ops).await;
+            self.forget_snapshot();
+            match sent {
+                Ok(()) => return Ok(self.report(start, chunks <= 1)),
+                Err(f) if f.is_stale() => {
+                    tracing::debug!(zone = %zone.name, attempt, "cloudflare: records changed meanwhile, planning again: {}", f.error);
+                    failed = Some((ops, f));
+                    let pause = rand::rng().random_range(5..=50 * u64::from(attempt.min(10)));
+                    tokio::time::sleep(Duration::from_millis(pause)).await;
+                }
+                Err(f) => return Err(*f.error),
+            }
+        }
+        let last = failed.map(|(_, f)| f.error.to_string()).unwrap_or_default();
+        Err(Error::Conflict {
+            message: format!(
+                "records in {} kept changing under {} attempts ({last})",
+                zone.name, settings.max_cas_attempts
+            ),
+        })
+    }
+
+    fn report(&self, start: u64, atomic: bool) -> ApplyReport {
+        let sent = self.requests_sent().saturating_sub(start);
+        ApplyReport::new(usize::try_from(sent).unwrap_or(usize::MAX), atomic)
+    }
+
+    /// Everything refused before a request: the shared capability checks,
+    /// Cloudflare's TTL rule, and values it cannot encode.
+    fn check(&self, zone: &Zone, changes: &[Change], options: &RecordOptions) -> Result<()> {
+        self.capabilities().check(PROVIDER, zone, changes)?;
+        for change in changes {
+            if let Change::Upsert(set) | Change::Add(set) = change {
+                let ttl = set.ttl();
+                if ttl != TTL_AUTOMATIC && !(TTL_MIN..=TTL_MAX).contains(&ttl) {
+                    return Err(Error::InvalidInput(format!(
+                        "{change}: Cloudflare TTLs are 1 (automatic) or {TTL_MIN}..={TTL_MAX}, not {ttl}"
+                    )));
+                }
+            }
+        }
+        // Encoding every value once surfaces what Cloudflare cannot store.
+        plan::plan(changes, &[], options).map(drop)
+    }
+
+    /// The records an apply plans from: a fresh-enough snapshot, the names
+    /// one by one in a zone too large for one page, or the whole zone.
+    async fn read_for(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+        reuse: bool,
+    ) -> Result<Arc<Vec<CloudflareRecord>>> {
+        if reuse && let Some(records) = self.recent_snapshot(zone) {
+            return Ok(records);
+        }
+        let mut names: Vec<&Name> = Vec::new();
+        for c in changes {
+            if !names.contains(&c.name()) {
+                names.push(c.name());
+            }
+        }
+        let size = self.known_size(zone);
+        let page = self.inner.settings.page_size as usize;
+        let one_by_one = names.len() == 1 || (size.is_some_and(|s| s > page) && names.len() <= 8);
+        if !one_by_one {
+            return self.read_zone(zone).await;
+        }
+        let mut out = Vec::new();
+        for name in names {
+            out.extend(self.read_name(zone, name, None).await?);
+        }
+        Ok(Arc::new(out))
+    }
+
+    async fn read_name(
+        &self,
+        zone: &Zone,
+        name: &Name,
+        rtype: Option<RecordType>,
+    ) -> Result<Vec<CloudflareRecord>> {
+        let mut query = vec![("name", encode::name_to_api(name))];
+        if let Some(t) = rtype {
+            query.push(("type", t.to_string()));
+        }
+        let items = self
+            .inner
+            .api
+            .list_all(&records_path(zone), &query, self.inner.settings.page_size)
+            .await?;
+        let records = parse_records(items)?;
+        // The filter is Cloudflare's; keep only exact matches anyway.
+        Ok(records
+            .into_iter()
+            .filter(|r| &r.name == name && rtype.is_none_or(|t| r.data.record_type() == t))
+            .collect())
+    }
+
+    async fn read_zone(&self, zone: &Zone) -> Result<Arc<Vec<CloudflareRecord>>> {
+        let items = self
+            .inner
+            .api
+            .list_all(&records_path(zone), &[], self.inner.settings.page_size)
+            .await?;
+        let records = Arc::new(parse_records(items)?);
+        lock(&self.inner.sizes).insert(zone.id.clone(), records.len());
+        *lock(&self.inner.snapshot) = Some(Snapshot {
+            zone_id: zone.id.clone(),
+            at: Instant::now(),
+            records: records.clone(),
+        });
+        Ok(records)
+    }
+
+    fn known_size(&self, zone: &Zone) -> Option<usize> {
+        lock(&self.inner.sizes).get(&zone.id).copied()
+    }
+
+    fn recent_snapshot(&self, zone: &Zone) -> Option<Arc<Vec<CloudflareRecord>>> {
+        let reuse = self.inner.settings.read_reuse;
+        let guard = lock(&self.inner.snapshot);
+        guard
+            .as_ref()
+            .filter(|s| s.zone_id == zone.id && s.at.elapsed() <= reuse && !reuse.is_zero())
+            .map(|s| s.records.clone())
+    }
+
+    fn forget_snapshot(&self) {
+        *lock(&self.inner.snapshot) = None;
+    }
+
+    /// Sends a plan: one operation to its endpoint, more as batches.
+    async fn send(&self, zone: &Zone, ops: &[Op]) -> std::result::Result<(), Failure> {
+        let api = &self.inner.api;
+        let base = records_path(zone);
+        if let [op] = ops {
+            match op {
+                Op::Delete { id } => {
+                    api.call::<()>(Method::DELETE, &format!("{base}/{id}"), &[], None)
+                        .await?;
+                }
+                Op::Patch { id, body } => {
+                    api.call(Method::PATCH, &format!("{base}/{id}"), &[], Some(body))
+                        .await?;
+                }
+                Op::Post { body } => {
+                    api.call(Method::POST, &base, &[], Some(body)).await?;
+                }
+            }
+            return Ok(());
+        }
+        for chunk in plan::chunks(ops, self.inner.settings.max_batch) {
+            let mut batch = Batch::default();
+            for op in chunk {
+                match op {
+                    Op::Delete { id } => batch.deletes.push(Delete { id }),
+                    Op::Patch { id, body } => batch.patches.push(Patch { id, body }),
+                    Op::Post { body } => batch.posts.push(body),
+                }
+            }
+            api.call(Method::POST, &format!("{base}/batch"), &[], Some(&batch))
+                .await?;
+        }
+        Ok(())
+    }
+
+    async fn fetch_zones(&self) -> Result<Vec<Zone>> {
+        let items = self
+            .inner
+            .api
+            .list_all("/zones", &[], self.inner.settings.zone_page_size)
+            .await?;
+        let mut zones = Vec::with_capacity(items.len());
+        for item in items {
+            let z: ZoneJson = serde_json::from_value(item).map_err(malformed("zone"))?;
+            zones.push(Zone::new(z.id, encode::name_from_api(&z.name)?));
+        }
+        for pinned in &self.inner.settings.pinned {
+            if !zones.iter().any(|z| z.id == pinned.id) {
+                zones.push(pinned.clone());
+            }
+        }
+        let mut cache = lock(&self.inner.zones);
+        cache.zones.clone_from(&zones);
+        cache.fetched = Some(Instant::now());
+        Ok(zones)
+    }
+
+    fn cached_zones(&self, fresh_only: bool) -> Option<Vec<Zone>> {
+        let cache = lock(&self.inner.zones);
+        let fresh = cache
+            .fetched
+            .is_some_and(|t| t.elapsed() <= self.inner.settings.zone_cache_ttl);
+        (fresh || (!fresh_only && !cache.zones.is_empty())).then(|| cache.zones.clone())
+    }
+}
+
+fn longest_suffix(zones: &[Zone], name: &Name) -> Option<Zone> {
+    zones
+        .iter()
+        .filter(|z| name.is_subdomain_of(&z.name))
+        .max_by_key(|z| z.name.labels().len())
+        .cloned()
+}
+
+fn records_path(zone: &Zone) -> String {
+    format!("/zones/{}/dns_records", zone.id)
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn malformed(what: &'static str) -> impl Fn(serde_json::Error) -> Error {
+    move |e| Error::Provider {
+        provider: PROVIDER.into(),
+        code: None,
+        message: format!("unexpected {what} JSON from Cloudflare: {e}"),
+        request_id: None,
+        retryable: false,
+    }
+}
+
+fn parse_records(items: Vec<Value>) -> Result<Vec<CloudflareRecord>> {
+    items
+        .into_iter()
+        .map(|item| {
+            let json: RecordJson = serde_json::from_value(item).map_err(malformed("record"))?;
+            encode::record(&json)
+        })
+        .collect()
+}
+
+/// Groups records into sets by (name, type), in listing order.
+fn group(records: &[CloudflareRecord]) -> Vec<RecordSet> {
+    let mut order: Vec<(Name, RecordType)> = Vec::new();
+    let mut sets: HashMap<(Name, RecordType), (u32, Vec<dns_core::RData>)> = HashMap::new();
+    for r in records {
+        let key = (r.name.clone(), r.data.record_type());
+        let entry = sets.entry(key.clone()).or_insert_with(|| {
+            order.push(key);
+            (u32::MAX, Vec::new())
+        });
+        entry.0 = entry.0.min(r.ttl);
+        entry.1.push(r.data.clone());
+    }
+    order
+        .into_iter()
+        .filter_map(|key| {
+            let (ttl, values) = sets.remove(&key)?;
+            match RecordSet::with_type(key.0.clone(), key.1, ttl, values) {
+                Ok(set) => Some(set),
+                Err(e) => {
+                    // Cloudflare refuses two CNAMEs at a name; if it ever lists
+                    // them, say so rather than fail the whole listing.
+                    tracing::warn!("cloudflare: skipping {} {}: {e}", key.0, key.1);
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+#[async_trait]
+impl DnsProvider for CloudflareProvider {
+    fn provider_name(&self) -> &str {
+        PROVIDER
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+            .with_model(RecordModel::Records)
+            .with_atomic_batches(true)
+            .with_preconditions(false)
+            .with_max_records_per_request(Some(self.inner.settings.max_batch))
+            .with_raw_labels(false)
+            .with_ttl_range(TTL_AUTOMATIC..=TTL_MAX)
+            .with_extras(["proxied", "comment", "tags"])
+    }
+
+    async fn list_zones(&self) -> Result<Vec<Zone>> {
+        match self.cached_zones(true) {
+            Some(zones) => Ok(zones),
+            None => self.fetch_zones().await,
+        }
+    }
+
+    async fn find_zone(&self, name: &Name) -> Result<Zone> {
+        let pinned = longest_suffix(&self.inner.settings.pinned, name);
+        let cached = self.cached_zones(true);
+        let known = cached.as_deref().and_then(|z| longest_suffix(z, name));
+        if let Some(zone) = known.or(pinned) {
+            return Ok(zone);
+        }
+        // Not in a fresh list (or no list yet): fetch once.
+        let zones = self.fetch_zones().await?;
+        longest_suffix(&zones, name).ok_or_else(|| Error::ZoneNotFound {
+            zone: name.to_string(),
+        })
+    }
+
+    async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>> {
+        Ok(group(&self.read_zone(zone).await?))
+    }
+
+    async fn get_record_set(
+        &self,
+        zone: &Zone,
+        name: &Name,
+        rtype: RecordType,
+    ) -> Result<Option<RecordSet>> {
+        // A zone that fits in one page is read whole for the same one
+        // request, and the next apply may plan from it.
+        let small = self
+            .known_size(zone)
+            .is_none_or(|s| s < self.inner.settings.page_size as usize);
+        let records: Vec<CloudflareRecord> = if small {
+            self.read_zone(zone)
+                .await?
+                .iter()
+                .filter(|r| &r.name == name && r.data.record_type() == rtype)
+                .cloned()
+                .collect()
+        } else {
+            self.read_name(zone, name, Some(rtype)).await?
+        };
+        Ok(group(&records).pop())
+    }
+
+    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+        let options = self.inner.settings.options.clone();
+        self.apply_with_options(zone, changes, &options).await
+    }
+}
+
+impl fmt::Debug for CloudflareProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CloudflareProvider")
+            .field("base_url", &self.inner.api.base)
+            .field("credentials", &self.inner.api.credentials)
+            .field("budget", &self.inner.api.budget)
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
