@@ -25,8 +25,13 @@ pub(crate) type Key = (Name, RecordType);
 pub(crate) enum Op {
     /// Delete the record with this id.
     Delete { id: String },
-    /// Patch the record with this id (TTL change or a guard).
-    Patch { id: String, body: RecordBody },
+    /// Patch the record with this id: a TTL change, or (`guard`) the same
+    /// data, only so that the batch fails if the record went away.
+    Patch {
+        id: String,
+        body: RecordBody,
+        guard: bool,
+    },
     /// Create a record.
     Post { body: RecordBody },
 }
@@ -153,6 +158,7 @@ pub(crate) fn plan(
                 patches.push(Op::Patch {
                     id: id.clone(),
                     body: encode::ttl_patch(&key.0, &s.value, ttl)?,
+                    guard: old_ttl == Some(ttl),
                 });
             }
         }
@@ -169,6 +175,13 @@ fn fresh(value: &RData, ttl: u32) -> Slot {
         ttl,
         proxied: false,
         guard: false,
+    }
+}
+
+impl Op {
+    /// Whether this operation changes nothing by itself.
+    pub(crate) fn is_guard(&self) -> bool {
+        matches!(self, Self::Patch { guard: true, .. })
     }
 }
 
@@ -205,7 +218,13 @@ mod tests {
         ops.iter()
             .map(|o| match o {
                 Op::Delete { id } => format!("delete {id}"),
-                Op::Patch { id, body } => format!("patch {id} ttl {}", body.ttl),
+                Op::Patch { id, body, guard } => {
+                    format!(
+                        "{} {id} ttl {}",
+                        if *guard { "guard" } else { "patch" },
+                        body.ttl
+                    )
+                }
                 Op::Post { body } => format!(
                     "post {} {}",
                     body.name,
@@ -230,7 +249,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             kinds(&ops),
-            ["patch r1 ttl 60", "post www.example.com 192.0.2.2"]
+            ["guard r1 ttl 60", "post www.example.com 192.0.2.2"]
         );
     }
 
@@ -314,7 +333,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             kinds(&ops),
-            ["patch r1 ttl 60"],
+            ["guard r1 ttl 60"],
             "kept and guarded, not deleted and re-posted"
         );
     }

@@ -194,11 +194,17 @@ impl CloudflareProvider {
         let start = self.requests_sent();
         let settings = &self.inner.settings;
         let mut failed: Option<(Vec<Op>, Failure)> = None;
+        let mut reuse = true;
         for attempt in 1..=settings.max_cas_attempts {
-            let reuse = attempt == 1;
-            let current = self.read_for(zone, changes, reuse).await?;
+            let (current, reused) = self.read_for(zone, changes, reuse).await?;
+            reuse = false;
             let ops = plan::plan(changes, &current, options)?;
-            if ops.is_empty() {
+            if ops.iter().all(Op::is_guard) {
+                if reused && !ops.is_empty() {
+                    // Everything is in place per a listing up to a second
+                    // old: confirm with a fresh read rather than a write.
+                    continue;
+                }
                 return Ok(self.report(start, true));
             }
             if let Some((previous, failure)) = failed.take() {
@@ -261,9 +267,9 @@ impl CloudflareProvider {
         zone: &Zone,
         changes: &[Change],
         reuse: bool,
-    ) -> Result<Arc<Vec<CloudflareRecord>>> {
+    ) -> Result<(Arc<Vec<CloudflareRecord>>, bool)> {
         if reuse && let Some(records) = self.recent_snapshot(zone) {
-            return Ok(records);
+            return Ok((records, true));
         }
         let mut names: Vec<&Name> = Vec::new();
         for c in changes {
@@ -275,13 +281,13 @@ impl CloudflareProvider {
         let page = self.inner.settings.page_size as usize;
         let one_by_one = names.len() == 1 || (size.is_some_and(|s| s > page) && names.len() <= 8);
         if !one_by_one {
-            return self.read_zone(zone).await;
+            return Ok((self.read_zone(zone).await?, false));
         }
         let mut out = Vec::new();
         for name in names {
             out.extend(self.read_name(zone, name, None).await?);
         }
-        Ok(Arc::new(out))
+        Ok((Arc::new(out), false))
     }
 
     async fn read_name(
@@ -350,7 +356,7 @@ impl CloudflareProvider {
                     api.call::<()>(Method::DELETE, &format!("{base}/{id}"), &[], None)
                         .await?;
                 }
-                Op::Patch { id, body } => {
+                Op::Patch { id, body, .. } => {
                     api.call(Method::PATCH, &format!("{base}/{id}"), &[], Some(body))
                         .await?;
                 }
@@ -365,7 +371,7 @@ impl CloudflareProvider {
             for op in chunk {
                 match op {
                     Op::Delete { id } => batch.deletes.push(Delete { id }),
-                    Op::Patch { id, body } => batch.patches.push(Patch { id, body }),
+                    Op::Patch { id, body, .. } => batch.patches.push(Patch { id, body }),
                     Op::Post { body } => batch.posts.push(body),
                 }
             }

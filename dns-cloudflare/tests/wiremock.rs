@@ -1,0 +1,749 @@
+#![allow(clippy::unwrap_used, reason = "tests")]
+//! Each endpoint against scripted answers: realistic bodies, pagination,
+//! error codes, 429 with Retry-After, 5xx, timeouts, malformed bodies, and
+//! bad input refused before any request.
+
+use std::time::{Duration, Instant};
+
+use dns_cloudflare::{CloudflareBuilder, CloudflareProvider, RequestBudget};
+use dns_core::{
+    Change, DnsProvider, DnsProviderExt, Error, Name, Precondition, RData, RecordSet, RecordType,
+    RetryPolicy, Srv, Txt, Zone,
+};
+use serde_json::{Value, json};
+use wiremock::matchers::{body_partial_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "test-token-0123456789";
+const ZONE: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+
+fn provider(server: &MockServer) -> CloudflareBuilder {
+    CloudflareBuilder::new()
+        .with_token(TOKEN)
+        .with_base_url(server.uri())
+        .with_allow_http(true)
+        .with_request_budget(RequestBudget::unlimited())
+        .with_retry(
+            RetryPolicy::new()
+                .with_max_attempts(3)
+                .with_initial_backoff(Duration::from_millis(5)),
+        )
+}
+
+fn zone() -> Zone {
+    Zone::new(ZONE, n("example.com"))
+}
+
+fn n(s: &str) -> Name {
+    Name::parse(s).unwrap()
+}
+
+fn ok(result: Value) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({
+        "success": true, "errors": [], "messages": [], "result": result
+    }))
+}
+
+fn page(result: Value, page: u64, per_page: u64, total: u64) -> ResponseTemplate {
+    let count = result.as_array().map_or(0, Vec::len);
+    ResponseTemplate::new(200).set_body_json(json!({
+        "success": true, "errors": [], "messages": [], "result": result,
+        "result_info": {"page": page, "per_page": per_page, "count": count,
+            "total_count": total, "total_pages": total.div_ceil(per_page)}
+    }))
+}
+
+fn failure(status: u16, errors: Value) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "success": false, "errors": errors, "messages": [], "result": null
+    }))
+}
+
+fn record(id: &str, name: &str, rtype: &str, content: &str, extra: Value) -> Value {
+    let mut r = json!({
+        "id": id, "name": name, "type": rtype, "content": content, "ttl": 300,
+        "proxied": false, "proxiable": rtype == "A", "comment": null, "tags": [],
+        "created_on": "2026-01-01T00:00:00Z", "modified_on": "2026-01-01T00:00:00Z", "meta": {}
+    });
+    if let (Value::Object(r), Value::Object(extra)) = (&mut r, extra) {
+        r.extend(extra);
+    }
+    r
+}
+
+fn a_set(name: &str, ip: &str) -> RecordSet {
+    RecordSet::new(n(name), 300, [RData::A(ip.parse().unwrap())]).unwrap()
+}
+
+async fn empty_listing(server: &MockServer) {
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(page(json!([]), 1, 5000, 0))
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn zones_are_paginated_found_by_longest_suffix_and_cached() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/zones"))
+        .and(query_param("page", "1"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(page(
+            json!([{"id": "z1", "name": "example.com", "status": "active"},
+                   {"id": "z2", "name": "example.org", "status": "active"}]),
+            1,
+            2,
+            3,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/zones"))
+        .and(query_param("page", "2"))
+        .respond_with(page(
+            json!([{"id": "z3", "name": "sub.example.com", "status": "active"}]),
+            2,
+            2,
+            3,
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let zones = p.list_zones().await.unwrap();
+    assert_eq!(zones.len(), 3, "every page: {zones:?}");
+    assert_eq!(
+        p.find_zone(&n("a.b.sub.example.com")).await.unwrap().id,
+        "z3"
+    );
+    assert_eq!(p.find_zone(&n("www.example.com")).await.unwrap().id, "z1");
+    assert_eq!(p.find_zone(&n("example.org")).await.unwrap().id, "z2");
+    assert_eq!(p.requests_sent(), 2, "the zone list is cached");
+    // A name in no zone refetches once, then says so.
+    match p.find_zone(&n("www.example.net")).await {
+        Err(Error::ZoneNotFound { zone }) => assert!(zone.contains("example.net")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(p.requests_sent(), 4);
+    // A pinned zone needs no listing at all.
+    let pinned = provider(&server)
+        .with_zone(n("pinned.example"), "zp")
+        .build()
+        .unwrap();
+    assert_eq!(
+        pinned.find_zone(&n("x.pinned.example")).await.unwrap().id,
+        "zp"
+    );
+    assert_eq!(pinned.requests_sent(), 0);
+}
+
+#[tokio::test]
+async fn listing_reads_every_page_and_groups_records_into_sets() {
+    let server = MockServer::start().await;
+    let records = [
+        record("r1", "www.example.com", "A", "192.0.2.1", json!({})),
+        record(
+            "r2",
+            "www.example.com",
+            "A",
+            "192.0.2.2",
+            json!({"ttl": 120}),
+        ),
+        record(
+            "r3",
+            "_http._tcp.example.com",
+            "SRV",
+            "60 8080 h1.example.com",
+            json!({"priority": 10, "data": {"priority": 10, "weight": 60, "port": 8080, "target": "h1.example.com"}}),
+        ),
+        record(
+            "r4",
+            "_http._tcp.example.com",
+            "PTR",
+            "web._http._tcp.example.com",
+            json!({}),
+        ),
+        record(
+            "r5",
+            "web._http._tcp.example.com",
+            "TXT",
+            r#""path=/a \"b\" \\c" "v=1""#,
+            json!({}),
+        ),
+        record(
+            "r6",
+            "example.com",
+            "MX",
+            "mx.example.com",
+            json!({"priority": 5}),
+        ),
+        record(
+            "r7",
+            "example.com",
+            "SSHFP",
+            "2 1 123456789abcdef67890123456789abcdef67890",
+            json!({}),
+        ),
+        record(
+            "r8",
+            "cdn.example.com",
+            "A",
+            "192.0.2.9",
+            json!({"proxied": true, "ttl": 1}),
+        ),
+    ];
+    for (i, chunk) in records.chunks(3).enumerate() {
+        Mock::given(method("GET"))
+            .and(path(format!("/zones/{ZONE}/dns_records")))
+            .and(query_param("page", (i + 1).to_string().as_str()))
+            .and(query_param("per_page", "3"))
+            .respond_with(page(json!(chunk), i as u64 + 1, 3, 8))
+            .expect(2)
+            .mount(&server)
+            .await;
+    }
+    let p = provider(&server).with_page_size(3).build().unwrap();
+    let sets = p.list_record_sets(&zone()).await.unwrap();
+    let find = |name: &str, t: RecordType| {
+        sets.iter()
+            .find(|s| s.name() == &n(name) && s.record_type() == t)
+            .unwrap_or_else(|| panic!("{name} {t} missing from {sets:?}"))
+    };
+    let www = find("www.example.com", RecordType::A);
+    assert_eq!(www.len(), 2);
+    assert_eq!(www.ttl(), 120, "a set's TTL is its smallest");
+    assert_eq!(
+        find("_http._tcp.example.com", RecordType::SRV).values(),
+        [RData::SRV(Srv::new(10, 60, 8080, n("h1.example.com")))]
+    );
+    assert_eq!(
+        find("web._http._tcp.example.com", RecordType::TXT).values(),
+        [RData::TXT(Txt::new([r#"path=/a "b" \c"#, "v=1"]).unwrap())]
+    );
+    assert_eq!(
+        find("example.com", RecordType::MX).values()[0].to_string(),
+        "5 mx.example.com."
+    );
+    let sshfp = find("example.com", "SSHFP".parse().unwrap());
+    assert!(
+        matches!(sshfp.values()[0], RData::Opaque(_)),
+        "unknown types kept verbatim"
+    );
+    assert_eq!(
+        find("cdn.example.com", RecordType::A).ttl(),
+        1,
+        "automatic TTL"
+    );
+    assert_eq!(sets.len(), 7);
+    let native = p.list_records(&zone()).await.unwrap();
+    let cdn = native.iter().find(|r| r.id == "r8").unwrap();
+    assert!(cdn.options.proxied);
+    assert_eq!(p.requests_sent(), 6, "3 pages per listing");
+}
+
+#[tokio::test]
+async fn a_single_add_posts_the_documented_shape() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .and(body_partial_json(json!({
+            "type": "SRV", "name": "web._http._tcp.example.com", "ttl": 300,
+            "data": {"priority": 10, "weight": 60, "port": 8080, "target": "h1.example.com"}
+        })))
+        .respond_with(ok(record(
+            "new",
+            "web._http._tcp.example.com",
+            "SRV",
+            "60 8080 h1.example.com",
+            json!({}),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let srv = RecordSet::new(
+        n("web._http._tcp.example.com"),
+        300,
+        [RData::SRV(Srv::new(10, 60, 8080, n("h1.example.com")))],
+    )
+    .unwrap();
+    let report = p.add(&zone(), srv).await.unwrap();
+    assert_eq!(report.requests, 2, "one read, one create");
+    let posted: Value = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .map(|r| r.body_json().unwrap())
+        .unwrap();
+    assert!(
+        posted.get("content").is_none(),
+        "SRV goes as data only: {posted}"
+    );
+    assert!(
+        posted.get("proxied").is_none(),
+        "SRV cannot be proxied: {posted}"
+    );
+}
+
+#[tokio::test]
+async fn an_identical_record_already_there_is_success_without_a_duplicate() {
+    let server = MockServer::start().await;
+    let listing = format!("/zones/{ZONE}/dns_records");
+    // First read: absent. The create says 81058 (someone, or our lost
+    // earlier attempt, created it). The re-read shows it: nothing more to do.
+    Mock::given(method("GET"))
+        .and(path(listing.as_str()))
+        .respond_with(page(json!([]), 1, 5000, 0))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(listing.as_str()))
+        .respond_with(page(
+            json!([record("r1", "www.example.com", "A", "192.0.2.1", json!({}))]),
+            1,
+            5000,
+            1,
+        ))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(listing.as_str()))
+        .respond_with(failure(
+            400,
+            json!([{"code": 81058, "message": "An identical record already exists."}]),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    p.add(&zone(), a_set("www.example.com", "192.0.2.1"))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn several_operations_go_as_one_batch_in_cloudflare_order() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(page(
+            json!([
+                record("old1", "www.example.com", "A", "192.0.2.1", json!({})),
+                record(
+                    "keep",
+                    "api.example.com",
+                    "A",
+                    "192.0.2.5",
+                    json!({"ttl": 60})
+                ),
+            ]),
+            1,
+            5000,
+            2,
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(ok(
+            json!({"deletes": [], "patches": [], "puts": [], "posts": []}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let report = p
+        .apply(
+            &zone(),
+            &[
+                Change::Upsert(a_set("www.example.com", "192.0.2.2")),
+                Change::Add(a_set("api.example.com", "192.0.2.6")),
+            ],
+        )
+        .await
+        .unwrap();
+    assert!(report.atomic);
+    assert_eq!(report.requests, 2);
+    let batch: Value = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .find(|r| r.url.path().ends_with("/batch"))
+        .map(|r| r.body_json().unwrap())
+        .unwrap();
+    assert_eq!(batch["deletes"], json!([{"id": "old1"}]));
+    // The kept record gets the new TTL (Add sets the set's TTL), and no
+    // proxied/comment/tags field, so those stay as they are.
+    assert_eq!(batch["patches"].as_array().unwrap().len(), 1);
+    let patch = &batch["patches"][0];
+    assert_eq!(
+        (patch["id"].as_str(), patch["ttl"].as_u64()),
+        (Some("keep"), Some(300))
+    );
+    assert!(
+        patch.get("proxied").is_none()
+            && patch.get("comment").is_none()
+            && patch.get("tags").is_none()
+    );
+    let posts: Vec<&str> = batch["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(posts, ["192.0.2.2", "192.0.2.6"]);
+    assert_eq!(
+        batch["posts"][0]["proxied"],
+        json!(false),
+        "DNS only by default"
+    );
+}
+
+#[tokio::test]
+async fn auth_failures_are_auth_errors_without_the_secret() {
+    for (status, code) in [(403, 10_000), (401, 10_001), (400, 6_003)] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(failure(status, json!([{"code": code, "message": "Authentication error",
+                "error_chain": [{"code": 6111, "message": "Invalid format for Authorization header"}]}])))
+            .mount(&server)
+            .await;
+        let p = provider(&server).build().unwrap();
+        let err = p.list_zones().await.unwrap_err();
+        assert!(
+            matches!(err, Error::Auth { .. }),
+            "{status}/{code}: {err:?}"
+        );
+        assert!(!err.is_retryable());
+        let shown = format!("{err} {err:?}");
+        assert!(
+            shown.contains(&code.to_string()),
+            "the code is kept: {shown}"
+        );
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert_eq!(p.requests_sent(), 1, "auth errors are not retried");
+    }
+}
+
+#[tokio::test]
+async fn envelope_errors_are_kept_with_their_chain_and_the_ray_id() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(
+            failure(400, json!([{"code": 1004, "message": "DNS Validation Error",
+                "error_chain": [{"code": 9005, "message": "Content for A record must be a valid IPv4 address."}]}]))
+            .insert_header("cf-ray", "8a1b2c3d4e5f-AMS"),
+        )
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    match p.add(&zone(), a_set("www.example.com", "192.0.2.1")).await {
+        Err(Error::Provider {
+            code,
+            message,
+            request_id,
+            retryable,
+            ..
+        }) => {
+            assert_eq!(code.as_deref(), Some("1004"));
+            assert!(
+                message.contains("9005") && message.contains("valid IPv4"),
+                "{message}"
+            );
+            assert_eq!(request_id.as_deref(), Some("8a1b2c3d4e5f-AMS"));
+            assert!(!retryable);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_zone_id_is_zone_not_found() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(failure(404, json!([{"code": 7003, "message": "Could not route to /zones/nope/dns_records, perhaps your object identifier is invalid?"}])))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let err = p
+        .list_record_sets(&Zone::new("nope", n("example.com")))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::ZoneNotFound { ref zone } if zone == "nope"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_429_waits_for_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            failure(429, json!([{"code": 971, "message": "Please wait and consider throttling your request speed"}]))
+                .insert_header("retry-after", "1"),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    empty_listing(&server).await;
+    let budget = RequestBudget::new(1_200, Duration::from_secs(300));
+    let p = provider(&server)
+        .with_request_budget(budget.clone())
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    assert!(p.list_record_sets(&zone()).await.unwrap().is_empty());
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured: {:?}",
+        start.elapsed()
+    );
+    assert_eq!(p.requests_sent(), 2);
+
+    // Without retries the caller sees RateLimited with the wait.
+    let never = provider(&server)
+        .with_retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            failure(429, json!([{"code": 971, "message": "Please wait"}]))
+                .insert_header("retry-after", "7"),
+        )
+        .mount(&server)
+        .await;
+    match never.list_record_sets(&zone()).await {
+        Err(e @ Error::RateLimited { .. }) => {
+            assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+            assert!(e.is_retryable());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_and_reported_retryable() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(502).set_body_string("<html><body>502 Bad Gateway</body></html>"),
+        )
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    empty_listing(&server).await;
+    let p = provider(&server).build().unwrap();
+    assert!(p.list_record_sets(&zone()).await.unwrap().is_empty());
+    assert_eq!(p.requests_sent(), 3);
+
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("<html>busy</html>"))
+        .mount(&server)
+        .await;
+    match p.list_record_sets(&zone()).await {
+        Err(Error::Provider {
+            retryable,
+            code,
+            message,
+            ..
+        }) => {
+            assert!(retryable);
+            assert_eq!(code.as_deref(), Some("HTTP 503"));
+            assert!(message.contains("busy"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_timeout_is_a_retryable_transport_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(page(json!([]), 1, 5000, 0).set_delay(Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_timeout(Duration::from_millis(200))
+        .with_retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let start = Instant::now();
+    match p.list_record_sets(&zone()).await {
+        Err(e @ Error::Transport { .. }) => {
+            assert!(e.is_retryable());
+            assert!(e.to_string().contains("timed out"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(start.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn malformed_bodies_are_typed_errors_not_panics() {
+    let server = MockServer::start().await;
+    for body in [
+        "{\"success\": true, \"result\": [",
+        "",
+        "<html>captive portal</html>",
+    ] {
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_body_string(body))
+            .mount(&server)
+            .await;
+        let p = provider(&server)
+            .with_retry(RetryPolicy::never())
+            .build()
+            .unwrap();
+        match p.list_record_sets(&zone()).await {
+            Err(Error::Provider {
+                code, retryable, ..
+            }) => {
+                assert_eq!(code.as_deref(), Some("HTTP 200"), "{body:?}");
+                assert!(retryable, "a broken answer may be transient");
+            }
+            other => panic!("{body:?}: {other:?}"),
+        }
+    }
+    // A well-formed envelope with a result of the wrong shape.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(page(json!([{"id": 5, "type": []}]), 1, 5000, 1))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    assert!(matches!(
+        p.list_record_sets(&zone()).await,
+        Err(Error::Provider { .. })
+    ));
+    // A truncated body once, then a good one: retried.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"succ"))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    empty_listing(&server).await;
+    assert!(p.list_record_sets(&zone()).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn bad_input_fails_before_any_request() {
+    let server = MockServer::start().await;
+    let p: CloudflareProvider = provider(&server).build().unwrap();
+    let z = zone();
+    let cases: Vec<(&str, Vec<Change>, fn(&Error) -> bool)> = vec![
+        (
+            "outside the zone",
+            vec![Change::Add(a_set("www.example.org", "192.0.2.1"))],
+            |e| matches!(e, Error::InvalidInput(_)),
+        ),
+        (
+            "a space in an instance label",
+            vec![Change::Add(a_set(r"my\032web.example.com", "192.0.2.1"))],
+            |e| matches!(e, Error::Unsupported { .. }),
+        ),
+        (
+            "raw UTF-8 in a label",
+            vec![Change::Add(
+                RecordSet::new(
+                    Name::from_labels([
+                        dns_core::Label::new("Büro").unwrap(),
+                        dns_core::Label::new("example").unwrap(),
+                        dns_core::Label::new("com").unwrap(),
+                    ])
+                    .unwrap(),
+                    300,
+                    [RData::A("192.0.2.1".parse().unwrap())],
+                )
+                .unwrap(),
+            )],
+            |e| matches!(e, Error::Unsupported { .. }),
+        ),
+        (
+            "TTL 5",
+            vec![Change::Add(
+                a_set("www.example.com", "192.0.2.1").with_ttl(5),
+            )],
+            |e| matches!(e, Error::InvalidInput(_)),
+        ),
+        (
+            "TTL above a day",
+            vec![Change::Add(
+                a_set("www.example.com", "192.0.2.1").with_ttl(86_401),
+            )],
+            |e| matches!(e, Error::InvalidInput(_)),
+        ),
+        (
+            "TXT over 4,096 octets",
+            vec![Change::Upsert(
+                RecordSet::new(
+                    n("t.example.com"),
+                    300,
+                    [RData::TXT(Txt::from_text("x".repeat(5_000)))],
+                )
+                .unwrap(),
+            )],
+            |e| matches!(e, Error::InvalidInput(_)),
+        ),
+        (
+            "a precondition",
+            vec![Change::Require(Precondition::absent(
+                n("www.example.com"),
+                RecordType::A,
+            ))],
+            |e| matches!(e, Error::Unsupported { .. }),
+        ),
+    ];
+    for (what, changes, expected) in cases {
+        let err = p.apply(&z, &changes).await.unwrap_err();
+        assert!(expected(&err), "{what}: {err:?}");
+        assert!(!err.to_string().is_empty());
+    }
+    assert!(
+        server.received_requests().await.unwrap().is_empty(),
+        "a request left the process"
+    );
+    assert_eq!(p.requests_sent(), 0);
+}
+
+#[tokio::test]
+async fn the_budget_paces_requests_and_clones_share_it() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    // Burst 2, then one request per 200 ms.
+    let budget = RequestBudget::with_burst(7, Duration::from_secs(1), 2);
+    let p = provider(&server)
+        .with_request_budget(budget.clone())
+        .build()
+        .unwrap();
+    let clone = p.clone();
+    let start = Instant::now();
+    for i in 0..6 {
+        let who = if i % 2 == 0 { &p } else { &clone };
+        who.get_record_set(&zone(), &n("www.example.com"), RecordType::A)
+            .await
+            .unwrap();
+    }
+    let took = start.elapsed();
+    assert!(
+        took >= Duration::from_millis(750),
+        "4 paced requests at 200 ms: {took:?}"
+    );
+    assert!(budget.total_wait() >= Duration::from_millis(750));
+}
