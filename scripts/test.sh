@@ -39,6 +39,15 @@ stop_leftovers() {
         fi
         rm -f "$pidfile"
     done
+    for pidfile in target/tmp/prism-*.pid; do
+        [ -f "$pidfile" ] || continue
+        local pid
+        pid="$(cat "$pidfile")"
+        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "prism"; then
+            kill "$pid" 2>/dev/null || true
+        fi
+        rm -f "$pidfile"
+    done
 }
 trap stop_leftovers EXIT
 
@@ -60,6 +69,18 @@ if [ ! -x "$MOTO/bin/moto_server" ]; then
     PIP_NO_CACHE_DIR=1 "$MOTO/bin/pip" install --quiet --disable-pip-version-check 'moto[server]>=5.1,<6'
 fi
 "$MOTO/bin/python" -c 'import moto; print("moto", moto.__version__)'
+
+step "peers: Stoplight Prism 5.14 (npm) in target/peers/prism"
+PRISM=target/peers/prism
+if [ ! -x "$PRISM/node_modules/.bin/prism" ]; then
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        install_debian nodejs npm
+    fi
+    # 5.14: Prism 5.16 needs Node 24. The npm cache stays under target/.
+    npm_config_cache="$PWD/target/peers/npm-cache" npm install --prefix "$PRISM" \
+        --no-audit --no-fund --loglevel=error '@stoplight/prism-cli@5.14'
+fi
+printf 'prism %s\n' "$("$PRISM/node_modules/.bin/prism" --version)"
 
 step "format"
 cargo fmt --all --check

@@ -109,6 +109,9 @@ struct Inner {
 ///   `Büro Printer`) fail with [`Error::Unsupported`] before any request;
 ///   use host-name-like instance labels here, or convert IDNs with
 ///   [`Name::from_idna`].
+/// * **SRV owners** must look like `_service._proto.domain` or a DNS-SD
+///   instance `label._service._proto.domain`; Cloudflare rejects others, so
+///   they fail with [`Error::Unsupported`] before any request.
 /// * **TTL**: 1 means automatic; otherwise 30..=86,400 (60 below
 ///   Enterprise). Other values fail with [`Error::InvalidInput`].
 /// * **Rate limits**: every request waits for the [`RequestBudget`];
@@ -247,6 +250,16 @@ impl CloudflareProvider {
     fn check(&self, zone: &Zone, changes: &[Change], options: &RecordOptions) -> Result<()> {
         self.capabilities().check(PROVIDER, zone, changes)?;
         for change in changes {
+            let writes = matches!(change, Change::Upsert(_) | Change::Add(_));
+            if writes && change.record_type() == RecordType::SRV && !srv_owner(change.name()) {
+                return Err(Error::unsupported(
+                    PROVIDER,
+                    format!(
+                        "an SRV record at {}: Cloudflare wants SRV names of the form _service._proto.domain (or instance._service._proto.domain)",
+                        change.name()
+                    ),
+                ));
+            }
             if let Change::Upsert(set) | Change::Add(set) = change {
                 let ttl = set.ttl();
                 if ttl != TTL_AUTOMATIC && !(TTL_MIN..=TTL_MAX).contains(&ttl) {
@@ -410,6 +423,16 @@ impl CloudflareProvider {
             .is_some_and(|t| t.elapsed() <= self.inner.settings.zone_cache_ttl);
         (fresh || (!fresh_only && !cache.zones.is_empty())).then(|| cache.zones.clone())
     }
+}
+
+/// `_service._proto.domain`, or a DNS-SD instance `label._service._proto.domain`.
+fn srv_owner(name: &Name) -> bool {
+    let underscored = |i: usize| {
+        name.labels()
+            .get(i)
+            .is_some_and(|l| l.as_bytes().first() == Some(&b'_') && l.as_bytes().len() > 1)
+    };
+    (underscored(0) && underscored(1)) || (underscored(1) && underscored(2))
 }
 
 fn longest_suffix(zones: &[Zone], name: &Name) -> Option<Zone> {

@@ -647,7 +647,8 @@ async fn bad_input_fails_before_any_request() {
     let server = MockServer::start().await;
     let p: CloudflareProvider = provider(&server).build().unwrap();
     let z = zone();
-    let cases: Vec<(&str, Vec<Change>, fn(&Error) -> bool)> = vec![
+    type Case = (&'static str, Vec<Change>, fn(&Error) -> bool);
+    let cases: Vec<Case> = vec![
         (
             "outside the zone",
             vec![Change::Add(a_set("www.example.org", "192.0.2.1"))],

@@ -294,10 +294,15 @@ pub async fn every_type_crud(p: &dyn DnsProvider, zone: &Zone) {
             continue;
         }
         tested += 1;
-        let owner = name(
-            &under,
-            &format!("t-{}", rtype.to_string().to_ascii_lowercase()),
-        );
+        // SRV lives at _service._proto names (RFC 2782), which some
+        // providers insist on.
+        let label = format!("t-{}", rtype.to_string().to_ascii_lowercase());
+        let relative = if rtype == RecordType::SRV {
+            format!("_{label}._tcp")
+        } else {
+            label
+        };
+        let owner = name(&under, &relative);
         let what = format!("{rtype} at {owner}");
         apply(p, zone, &[Change::Upsert(set(&owner, ttl, first.clone()))]).await;
         assert_set(get(p, zone, &owner, rtype).await, &first, ttl, &what);
@@ -419,7 +424,7 @@ pub async fn add_remove_semantics(p: &dyn DnsProvider, zone: &Zone) {
 /// Removing the last value deletes the set; removing from an absent set is a no-op.
 pub async fn remove_last_value_deletes_set(p: &dyn DnsProvider, zone: &Zone) {
     let under = scratch(zone, "rmlast");
-    let owner = name(&under, "svc");
+    let owner = name(&under, "_svc._tcp");
     let ttl = p.capabilities().ttl_range.start().max(&60).to_owned();
     let srv = RData::SRV(Srv::new(0, 0, 80, name(&under, "h1")));
     apply(p, zone, &[Change::Add(set(&owner, ttl, [srv.clone()]))]).await;

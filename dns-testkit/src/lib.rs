@@ -59,8 +59,12 @@
 //! ```
 
 mod bind;
+#[cfg(feature = "cloudflare")]
+pub mod cloudflare;
 mod handler;
 mod lookup;
+#[cfg(feature = "prism")]
+pub mod prism;
 mod proxy;
 mod querylog;
 #[cfg(feature = "route53")]
