@@ -4,7 +4,11 @@
 //! ```text
 //! cargo bench -p dns-cloudflare --bench cloudflare
 //! ```
-#![allow(clippy::print_stdout, clippy::unwrap_used, reason = "a bench binary that prints figures")]
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    reason = "a bench binary that prints figures"
+)]
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -60,7 +64,10 @@ fn calls(fake: &FakeCloudflare, from: usize) -> String {
 
 async fn per_operation() {
     let fake = FakeCloudflare::start().await;
-    let zone = Zone::new(fake.add_zone("example.com"), Name::parse("example.com").unwrap());
+    let zone = Zone::new(
+        fake.add_zone("example.com"),
+        Name::parse("example.com").unwrap(),
+    );
     let p = provider(&fake, &zone, RequestBudget::unlimited());
     let registry = ServiceRegistry::new(Arc::new(p.clone()));
     println!("## requests per operation (uncontended, zone id known)");
@@ -69,15 +76,30 @@ async fn per_operation() {
         println!("{what:<58} {}", calls(fake, at));
         at = fake.request_count();
     };
-    registry.register(&instance(&zone, "web-1", 1)).await.unwrap();
+    registry
+        .register(&instance(&zone, "web-1", 1))
+        .await
+        .unwrap();
     step("register: first instance of the service", &fake);
-    registry.register(&instance(&zone, "web-2", 2)).await.unwrap();
+    registry
+        .register(&instance(&zone, "web-2", 2))
+        .await
+        .unwrap();
     step("register: another instance", &fake);
-    registry.register(&instance(&zone, "web-2", 2)).await.unwrap();
+    registry
+        .register(&instance(&zone, "web-2", 2))
+        .await
+        .unwrap();
     step("register: the same instance again (idempotent)", &fake);
-    registry.deregister(&instance(&zone, "web-2", 2)).await.unwrap();
+    registry
+        .deregister(&instance(&zone, "web-2", 2))
+        .await
+        .unwrap();
     step("deregister: an instance, others remain", &fake);
-    registry.deregister(&instance(&zone, "web-1", 1)).await.unwrap();
+    registry
+        .deregister(&instance(&zone, "web-1", 1))
+        .await
+        .unwrap();
     step("deregister: the last instance of the service", &fake);
     let fresh = provider(&fake, &zone, RequestBudget::unlimited());
     let www = RecordSet::new(
@@ -96,7 +118,10 @@ async fn per_operation() {
 
 async fn bulk(max_batch: usize) {
     let fake = FakeCloudflare::start().await;
-    let zone = Zone::new(fake.add_zone("bulk.example"), Name::parse("bulk.example").unwrap());
+    let zone = Zone::new(
+        fake.add_zone("bulk.example"),
+        Name::parse("bulk.example").unwrap(),
+    );
     let p = CloudflareBuilder::new()
         .with_token(fake.token())
         .with_base_url(fake.uri())
