@@ -20,6 +20,10 @@ use crate::wire::{ApiMessage, Envelope, ResultInfo};
 /// Codes meaning "what you planned from is out of date": the record exists
 /// already (81057, 81058) or no longer exists (81044).
 const STALE_CODES: [i64; 3] = [81_057, 81_058, 81_044];
+/// The longest `Retry-After` honoured.
+const MAX_RETRY_AFTER_SECS: u64 = 3_600;
+/// A listing never reads more pages than this, whatever the server says.
+const MAX_PAGES: u64 = 100_000;
 /// Codes meaning bad or insufficient credentials.
 const AUTH_CODES: [i64; 8] = [10_000, 6_003, 6_103, 6_111, 9_103, 9_106, 9_107, 9_109];
 /// Codes meaning the zone id is unknown.
@@ -30,7 +34,6 @@ const NO_ZONE_CODES: [i64; 3] = [7_003, 7_000, 1_001];
 pub(crate) struct Failure {
     pub(crate) error: Box<Error>,
     pub(crate) codes: Vec<i64>,
-    pub(crate) status: Option<u16>,
 }
 
 impl Failure {
@@ -38,7 +41,6 @@ impl Failure {
     /// earlier attempt whose answer was lost): re-read and plan again.
     pub(crate) fn is_stale(&self) -> bool {
         self.codes.iter().any(|c| STALE_CODES.contains(c))
-            || (self.status == Some(404) && self.codes.is_empty())
     }
 
     /// An "already exists" failure (as opposed to "no longer exists").
@@ -50,7 +52,6 @@ impl Failure {
         Self {
             error: Box::new(error),
             codes: Vec::new(),
-            status: None,
         }
     }
 }
@@ -77,6 +78,8 @@ pub(crate) struct Api {
     pub(crate) budget: RequestBudget,
     pub(crate) retry: RetryPolicy,
     pub(crate) requests: Arc<AtomicU64>,
+    /// A second counter for one operation ([`Api::counted`]).
+    pub(crate) local: Option<Arc<AtomicU64>>,
 }
 
 impl Api {
@@ -107,6 +110,14 @@ impl Api {
             }
         }
         Ok(headers)
+    }
+
+    /// A copy that also counts its requests in a counter of its own.
+    pub(crate) fn counted(&self) -> (Self, Arc<AtomicU64>) {
+        let counter = Arc::new(AtomicU64::new(0));
+        let mut api = self.clone();
+        api.local = Some(counter.clone());
+        (api, counter)
     }
 
     /// Requests sent so far (every attempt counts).
@@ -172,6 +183,9 @@ impl Api {
             request = request.json(body);
         }
         self.requests.fetch_add(1, Ordering::Relaxed);
+        if let Some(local) = &self.local {
+            local.fetch_add(1, Ordering::Relaxed);
+        }
         tracing::trace!(%method, path, "cloudflare request");
         let response = request
             .send()
@@ -191,7 +205,8 @@ impl Api {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            // Cloudflare blocks for 5 minutes; an hour bounds a nonsense value.
+            .map(|secs| Duration::from_secs(secs.min(MAX_RETRY_AFTER_SECS)));
         let envelope: Option<Envelope> = serde_json::from_slice(&bytes).ok();
         let errors = envelope
             .as_ref()
@@ -204,7 +219,6 @@ impl Api {
         let fail = |error: Error| Failure {
             error: Box::new(error),
             codes: codes.clone(),
-            status: Some(status.as_u16()),
         };
         if status == StatusCode::TOO_MANY_REQUESTS || codes.contains(&971) {
             return Err(fail(Error::RateLimited {
@@ -283,15 +297,16 @@ impl Api {
             let got = items.len() as u64;
             out.extend(items);
             let info = answer.info.unwrap_or_default();
+            // result_info says when to stop; without it, a short page does.
             let more = match (info.total_pages, info.total_count) {
                 (Some(pages), _) => page < pages,
                 (None, Some(total)) => (out.len() as u64) < total,
                 (None, None) => got >= u64::from(per_page),
             };
-            if !more || got == 0 {
+            if !more || got == 0 || page >= MAX_PAGES {
                 return Ok(out);
             }
-            page = info.page.max(page) + 1;
+            page += 1;
         }
     }
 }

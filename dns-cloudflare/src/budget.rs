@@ -7,6 +7,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+/// No single wait is longer than this (a budget of one request a year
+/// would otherwise overflow time arithmetic).
+const MAX_WAIT: Duration = Duration::from_secs(24 * 3_600);
+
 /// Cloudflare's global API limit: 1,200 requests per user per 5 minutes.
 pub const CLOUDFLARE_LIMIT: (u32, Duration) = (1_200, Duration::from_secs(300));
 
@@ -104,7 +108,9 @@ impl RequestBudget {
             bucket.refill(now);
             bucket.tokens -= 1.0;
             let mut wait = if bucket.tokens < 0.0 {
-                Duration::from_secs_f64(-bucket.tokens / bucket.per_second)
+                Duration::try_from_secs_f64(-bucket.tokens / bucket.per_second)
+                    .unwrap_or(MAX_WAIT)
+                    .min(MAX_WAIT)
             } else {
                 Duration::ZERO
             };
@@ -124,7 +130,8 @@ impl RequestBudget {
     pub fn hold_off(&self, delay: Duration) {
         let Some(inner) = &self.inner else { return };
         let mut bucket = inner.lock().unwrap_or_else(|e| e.into_inner());
-        let until = Instant::now() + delay;
+        let now = Instant::now();
+        let until = now.checked_add(delay.min(MAX_WAIT)).unwrap_or(now);
         if bucket.hold_until.is_none_or(|u| u < until) {
             bucket.hold_until = Some(until);
         }
@@ -216,6 +223,17 @@ mod tests {
         budget.acquire().await;
         assert!(start.elapsed() >= Duration::from_secs(30));
         assert!(budget.total_wait() >= Duration::from_secs(30));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn extreme_settings_do_not_overflow() {
+        let budget = RequestBudget::new(1, Duration::MAX);
+        budget.acquire().await;
+        budget.acquire().await;
+        budget.hold_off(Duration::MAX);
+        let start = Instant::now();
+        budget.acquire().await;
+        assert!(start.elapsed() <= MAX_WAIT * 2);
     }
 
     #[tokio::test(start_paused = true)]

@@ -232,6 +232,9 @@ impl CloudflareBuilder {
             .connect_timeout(self.connect_timeout)
             .user_agent(concat!("dns-cloudflare/", env!("CARGO_PKG_VERSION")))
             .https_only(!self.allow_http)
+            // Never follow a redirect: reqwest would carry X-Auth-Key to
+            // another host, and the API does not redirect.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| Error::Transport {
                 provider: crate::PROVIDER.into(),
@@ -245,6 +248,7 @@ impl CloudflareBuilder {
             budget: self.budget,
             retry: self.retry,
             requests: Arc::default(),
+            local: None,
         };
         Ok(CloudflareProvider::new(api, self.settings))
     }

@@ -83,8 +83,11 @@ pub(crate) fn plan(
                 for v in set.values() {
                     match slots.iter().position(|s| &s.value == v) {
                         Some(i) => {
+                            // Kept, and guarded: if another writer deleted
+                            // it meanwhile, the batch fails and is re-planned.
                             let mut s = slots.remove(i);
                             s.ttl = set.ttl();
+                            s.guard = true;
                             next.push(s);
                         }
                         None => next.push(fresh(v, set.ttl())),
@@ -316,7 +319,15 @@ mod tests {
             &RecordOptions::default(),
         )
         .unwrap();
-        assert_eq!(kinds(&ops), ["delete r1", "post www.example.com 192.0.2.3"]);
+        assert_eq!(
+            kinds(&ops),
+            [
+                "delete r1",
+                "guard r2 ttl 60",
+                "post www.example.com 192.0.2.3"
+            ],
+            "the kept value is guarded"
+        );
     }
 
     #[test]

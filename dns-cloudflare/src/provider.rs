@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -61,7 +62,10 @@ impl Default for Settings {
 /// A listing of a whole zone, kept briefly for the next apply.
 struct Snapshot {
     zone_id: String,
+    /// When the listing began.
     at: Instant,
+    /// The provider's write generation when it began.
+    generation: u64,
     records: Arc<Vec<CloudflareRecord>>,
 }
 
@@ -78,6 +82,8 @@ struct Inner {
     snapshot: Mutex<Option<Snapshot>>,
     /// Records per zone at its last full listing.
     sizes: Mutex<HashMap<String, usize>>,
+    /// Bumped before every write, so a listing that overlapped one is not reused.
+    generation: AtomicU64,
 }
 
 /// The Cloudflare backend.
@@ -151,6 +157,7 @@ impl CloudflareProvider {
                 zones: Mutex::new(zones),
                 snapshot: Mutex::default(),
                 sizes: Mutex::default(),
+                generation: AtomicU64::new(0),
             }),
         }
     }
@@ -179,7 +186,7 @@ impl CloudflareProvider {
 
     /// Every record of the zone with its id, TTL and extras.
     pub async fn list_records(&self, zone: &Zone) -> Result<Vec<CloudflareRecord>> {
-        Ok(self.read_zone(zone).await?.to_vec())
+        Ok(self.read_zone(&self.inner.api, zone).await?.to_vec())
     }
 
     /// [`apply`](DnsProvider::apply), creating new records with `options`
@@ -194,41 +201,56 @@ impl CloudflareProvider {
         if changes.is_empty() {
             return Ok(ApplyReport::new(0, true));
         }
-        let start = self.requests_sent();
+        // Count this call's requests only (clones share the provider's counter).
+        let (api, counter) = self.inner.api.counted();
         let settings = &self.inner.settings;
         let mut failed: Option<(Vec<Op>, Failure)> = None;
         let mut reuse = true;
-        for attempt in 1..=settings.max_cas_attempts {
-            let (current, reused) = self.read_for(zone, changes, reuse).await?;
+        let mut atomic = true;
+        let mut attempt = 0;
+        while attempt < settings.max_cas_attempts {
+            let (current, reused) = self.read_for(&api, zone, changes, reuse).await?;
             reuse = false;
             let ops = plan::plan(changes, &current, options)?;
             if ops.iter().all(Op::is_guard) {
-                if reused && !ops.is_empty() {
-                    // Everything is in place per a listing up to a second
-                    // old: confirm with a fresh read rather than a write.
+                if reused {
+                    // Nothing to write per a listing up to a second old
+                    // (`read_reuse`): confirm with a fresh read, since a
+                    // write elsewhere may have landed after that listing.
                     continue;
                 }
-                return Ok(self.report(start, true));
+                return Ok(report(&counter, atomic));
             }
-            if let Some((previous, failure)) = failed.take() {
-                // The same plan refused again for an existing record: not a
-                // race but a real clash (e.g. another CNAME at the name).
-                if previous == ops && failure.is_exists() {
-                    return Err(*failure.error);
-                }
+            attempt += 1;
+            if let Some((previous, failure)) = failed.take()
+                && previous == ops
+                && failure.is_exists()
+            {
+                // Refused again for a record the listing does not show: a
+                // clash the plan cannot see, or a listing that lags. Say so
+                // as a conflict (retryable) with Cloudflare's message.
+                return Err(Error::Conflict {
+                    message: format!(
+                        "Cloudflare refuses the same change again: {}",
+                        failure.error
+                    ),
+                });
             }
             let chunks = ops.len().div_ceil(settings.max_batch);
-            let sent = self.send(zone, &ops).await;
+            self.inner.generation.fetch_add(1, Ordering::SeqCst);
+            let sent = self.send(&api, zone, &ops).await;
             self.forget_snapshot();
             match sent {
-                Ok(()) => return Ok(self.report(start, chunks <= 1)),
-                Err(f) if f.is_stale() => {
+                Ok(()) => return Ok(report(&counter, atomic && chunks <= 1)),
+                Err((done, f)) if f.is_stale() => {
+                    atomic &= done == 0;
                     tracing::debug!(zone = %zone.name, attempt, "cloudflare: records changed meanwhile, planning again: {}", f.error);
                     failed = Some((ops, f));
                     let pause = rand::rng().random_range(5..=50 * u64::from(attempt.min(10)));
                     tokio::time::sleep(Duration::from_millis(pause)).await;
                 }
-                Err(f) => return Err(*f.error),
+                Err((0, f)) => return Err(*f.error),
+                Err((done, f)) => return Err(partial(*f.error, done, chunks)),
             }
         }
         let last = failed.map(|(_, f)| f.error.to_string()).unwrap_or_default();
@@ -238,11 +260,6 @@ impl CloudflareProvider {
                 zone.name, settings.max_cas_attempts
             ),
         })
-    }
-
-    fn report(&self, start: u64, atomic: bool) -> ApplyReport {
-        let sent = self.requests_sent().saturating_sub(start);
-        ApplyReport::new(usize::try_from(sent).unwrap_or(usize::MAX), atomic)
     }
 
     /// Everything refused before a request: the shared capability checks,
@@ -277,6 +294,7 @@ impl CloudflareProvider {
     /// one by one in a zone too large for one page, or the whole zone.
     async fn read_for(
         &self,
+        api: &Api,
         zone: &Zone,
         changes: &[Change],
         reuse: bool,
@@ -294,17 +312,18 @@ impl CloudflareProvider {
         let page = self.inner.settings.page_size as usize;
         let one_by_one = names.len() == 1 || (size.is_some_and(|s| s > page) && names.len() <= 8);
         if !one_by_one {
-            return Ok((self.read_zone(zone).await?, false));
+            return Ok((self.read_zone(api, zone).await?, false));
         }
         let mut out = Vec::new();
         for name in names {
-            out.extend(self.read_name(zone, name, None).await?);
+            out.extend(self.read_name(api, zone, name, None).await?);
         }
         Ok((Arc::new(out), false))
     }
 
     async fn read_name(
         &self,
+        api: &Api,
         zone: &Zone,
         name: &Name,
         rtype: Option<RecordType>,
@@ -313,12 +332,10 @@ impl CloudflareProvider {
         if let Some(t) = rtype {
             query.push(("type", t.to_string()));
         }
-        let items = self
-            .inner
-            .api
+        let items = api
             .list_all(&records_path(zone), &query, self.inner.settings.page_size)
             .await?;
-        let records = parse_records(items)?;
+        let records = parse_records(items);
         // The filter is Cloudflare's; keep only exact matches anyway.
         Ok(records
             .into_iter()
@@ -326,19 +343,25 @@ impl CloudflareProvider {
             .collect())
     }
 
-    async fn read_zone(&self, zone: &Zone) -> Result<Arc<Vec<CloudflareRecord>>> {
-        let items = self
-            .inner
-            .api
+    async fn read_zone(&self, api: &Api, zone: &Zone) -> Result<Arc<Vec<CloudflareRecord>>> {
+        // A listing that overlaps a write of this provider must not be
+        // reused: it may show the zone from before that write.
+        let generation = self.inner.generation.load(Ordering::SeqCst);
+        let began = Instant::now();
+        let items = api
             .list_all(&records_path(zone), &[], self.inner.settings.page_size)
             .await?;
-        let records = Arc::new(parse_records(items)?);
+        let records = Arc::new(parse_records(items));
         lock(&self.inner.sizes).insert(zone.id.clone(), records.len());
-        *lock(&self.inner.snapshot) = Some(Snapshot {
-            zone_id: zone.id.clone(),
-            at: Instant::now(),
-            records: records.clone(),
-        });
+        let mut snapshot = lock(&self.inner.snapshot);
+        if self.inner.generation.load(Ordering::SeqCst) == generation {
+            *snapshot = Some(Snapshot {
+                zone_id: zone.id.clone(),
+                at: began,
+                generation,
+                records: records.clone(),
+            });
+        }
         Ok(records)
     }
 
@@ -351,7 +374,12 @@ impl CloudflareProvider {
         let guard = lock(&self.inner.snapshot);
         guard
             .as_ref()
-            .filter(|s| s.zone_id == zone.id && s.at.elapsed() <= reuse && !reuse.is_zero())
+            .filter(|s| {
+                s.zone_id == zone.id
+                    && s.at.elapsed() <= reuse
+                    && !reuse.is_zero()
+                    && s.generation == self.inner.generation.load(Ordering::SeqCst)
+            })
             .map(|s| s.records.clone())
     }
 
@@ -360,26 +388,40 @@ impl CloudflareProvider {
     }
 
     /// Sends a plan: one operation to its endpoint, more as batches.
-    async fn send(&self, zone: &Zone, ops: &[Op]) -> std::result::Result<(), Failure> {
-        let api = &self.inner.api;
+    /// On failure, also how many requests of the plan had succeeded.
+    async fn send(
+        &self,
+        api: &Api,
+        zone: &Zone,
+        ops: &[Op],
+    ) -> std::result::Result<(), (usize, Failure)> {
         let base = records_path(zone);
         if let [op] = ops {
             match op {
                 Op::Delete { id } => {
-                    api.call::<()>(Method::DELETE, &format!("{base}/{id}"), &[], None)
-                        .await?;
+                    api.call::<()>(
+                        Method::DELETE,
+                        &format!("{base}/{}", path_id(id)),
+                        &[],
+                        None,
+                    )
+                    .await
                 }
                 Op::Patch { id, body, .. } => {
-                    api.call(Method::PATCH, &format!("{base}/{id}"), &[], Some(body))
-                        .await?;
+                    api.call(
+                        Method::PATCH,
+                        &format!("{base}/{}", path_id(id)),
+                        &[],
+                        Some(body),
+                    )
+                    .await
                 }
-                Op::Post { body } => {
-                    api.call(Method::POST, &base, &[], Some(body)).await?;
-                }
+                Op::Post { body } => api.call(Method::POST, &base, &[], Some(body)).await,
             }
+            .map_err(|f| (0, f))?;
             return Ok(());
         }
-        for chunk in plan::chunks(ops, self.inner.settings.max_batch) {
+        for (done, chunk) in plan::chunks(ops, self.inner.settings.max_batch).enumerate() {
             let mut batch = Batch::default();
             for op in chunk {
                 match op {
@@ -389,7 +431,8 @@ impl CloudflareProvider {
                 }
             }
             api.call(Method::POST, &format!("{base}/batch"), &[], Some(&batch))
-                .await?;
+                .await
+                .map_err(|f| (done, f))?;
         }
         Ok(())
     }
@@ -444,7 +487,41 @@ fn longest_suffix(zones: &[Zone], name: &Name) -> Option<Zone> {
 }
 
 fn records_path(zone: &Zone) -> String {
-    format!("/zones/{}/dns_records", zone.id)
+    format!("/zones/{}/dns_records", path_id(&zone.id))
+}
+
+/// An id as one path segment: Cloudflare's ids are hex; anything else is
+/// percent-encoded rather than allowed to change the path.
+fn path_id(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn report(counter: &AtomicU64, atomic: bool) -> ApplyReport {
+    let sent = counter.load(Ordering::Relaxed);
+    ApplyReport::new(usize::try_from(sent).unwrap_or(usize::MAX), atomic)
+}
+
+/// The error of a split apply that failed after some of its batches went
+/// through: the caller must know the zone is half-changed.
+fn partial(error: Error, done: usize, total: usize) -> Error {
+    let retryable = error.is_retryable();
+    Error::Provider {
+        provider: PROVIDER.into(),
+        code: None,
+        message: format!(
+            "{done} of {total} batches were applied before this failure (the apply was larger than one batch, so it is not atomic; applying it again completes it): {error}"
+        ),
+        request_id: None,
+        retryable,
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -461,12 +538,19 @@ fn malformed(what: &'static str) -> impl Fn(serde_json::Error) -> Error {
     }
 }
 
-fn parse_records(items: Vec<Value>) -> Result<Vec<CloudflareRecord>> {
+/// Reads listed records. One that cannot be read is left out with a
+/// warning rather than failing the listing: plans never touch it, so it
+/// survives every change.
+fn parse_records(items: Vec<Value>) -> Vec<CloudflareRecord> {
     items
         .into_iter()
-        .map(|item| {
-            let json: RecordJson = serde_json::from_value(item).map_err(malformed("record"))?;
-            encode::record(&json)
+        .filter_map(|item| {
+            let parsed = serde_json::from_value::<RecordJson>(item)
+                .map_err(malformed("record"))
+                .and_then(|json| encode::record(&json));
+            parsed
+                .map_err(|e| tracing::warn!("cloudflare: leaving out a record: {e}"))
+                .ok()
         })
         .collect()
 }
@@ -540,7 +624,7 @@ impl DnsProvider for CloudflareProvider {
     }
 
     async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>> {
-        Ok(group(&self.read_zone(zone).await?))
+        Ok(group(&self.read_zone(&self.inner.api, zone).await?))
     }
 
     async fn get_record_set(
@@ -555,14 +639,15 @@ impl DnsProvider for CloudflareProvider {
             .known_size(zone)
             .is_none_or(|s| s < self.inner.settings.page_size as usize);
         let records: Vec<CloudflareRecord> = if small {
-            self.read_zone(zone)
+            self.read_zone(&self.inner.api, zone)
                 .await?
                 .iter()
                 .filter(|r| &r.name == name && r.data.record_type() == rtype)
                 .cloned()
                 .collect()
         } else {
-            self.read_name(zone, name, Some(rtype)).await?
+            self.read_name(&self.inner.api, zone, name, Some(rtype))
+                .await?
         };
         Ok(group(&records).pop())
     }

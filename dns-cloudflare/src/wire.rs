@@ -18,8 +18,6 @@ pub(crate) struct ApiMessage {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub(crate) struct ResultInfo {
     #[serde(default)]
-    pub(crate) page: u64,
-    #[serde(default)]
     pub(crate) total_count: Option<u64>,
     #[serde(default)]
     pub(crate) total_pages: Option<u64>,

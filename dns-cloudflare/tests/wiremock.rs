@@ -619,13 +619,27 @@ async fn malformed_bodies_are_typed_errors_not_panics() {
             other => panic!("{body:?}: {other:?}"),
         }
     }
-    // A well-formed envelope with a result of the wrong shape.
+    // A listing with one record of the wrong shape: that record is left
+    // out (plans never touch it), the others are read.
     server.reset().await;
     Mock::given(method("GET"))
-        .respond_with(page(json!([{"id": 5, "type": []}]), 1, 5000, 1))
+        .respond_with(page(
+            json!([{"id": 5, "type": []}, record("r1", "www.example.com", "A", "192.0.2.1", json!({}))]),
+            1,
+            5000,
+            2,
+        ))
         .mount(&server)
         .await;
     let p = provider(&server).build().unwrap();
+    let sets = p.list_record_sets(&zone()).await.unwrap();
+    assert_eq!(sets.len(), 1);
+    // A result that is not a list at all is an error.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ok(json!({"not": "a list"})))
+        .mount(&server)
+        .await;
     assert!(matches!(
         p.list_record_sets(&zone()).await,
         Err(Error::Provider { .. })
@@ -747,4 +761,134 @@ async fn the_budget_paces_requests_and_clones_share_it() {
         "4 paced requests at 200 ms: {took:?}"
     );
     assert!(budget.total_wait() >= Duration::from_millis(750));
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed_so_credentials_stay_home() {
+    let elsewhere = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(page(json!([]), 1, 50, 0))
+        .mount(&elsewhere)
+        .await;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", format!("{}/zones", elsewhere.uri()).as_str()),
+        )
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_credentials(dns_cloudflare::Credentials::global_key(
+            "ops@example.com",
+            "GLOBAL-KEY",
+        ))
+        .build()
+        .unwrap();
+    let err = p.list_zones().await.unwrap_err();
+    assert!(matches!(err, Error::Provider { .. }), "{err:?}");
+    assert!(
+        elsewhere.received_requests().await.unwrap().is_empty(),
+        "followed a redirect with the key"
+    );
+}
+
+#[tokio::test]
+async fn an_absurd_retry_after_is_bounded_not_a_panic() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            failure(429, json!([{"code": 10100, "message": "slow down"}]))
+                .insert_header("retry-after", "18446744073709551615"),
+        )
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let err = p.list_zones().await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3_600)));
+}
+
+#[tokio::test]
+async fn a_404_without_cloudflare_codes_is_an_error_not_a_retry_loop() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(404).set_body_string("not here"))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let err = p
+        .add(&zone(), a_set("www.example.com", "192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Provider { ref code, .. } if code.as_deref() == Some("HTTP 404")),
+        "{err:?}"
+    );
+    assert_eq!(p.requests_sent(), 2, "one read, one create, no re-plan");
+}
+
+#[tokio::test]
+async fn a_value_already_there_right_after_a_read_needs_no_cas_attempt() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(page(
+            json!([record("r1", "www.example.com", "A", "192.0.2.1", json!({}))]),
+            1,
+            5000,
+            1,
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server).with_max_cas_attempts(1).build().unwrap();
+    let z = zone();
+    assert!(
+        p.get_record_set(&z, &n("www.example.com"), RecordType::A)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let report = p
+        .add(&z, a_set("www.example.com", "192.0.2.1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        report.requests, 1,
+        "a fresh read confirms it; nothing written"
+    );
+}
+
+#[tokio::test]
+async fn a_split_apply_that_fails_half_way_says_so() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(ok(json!({})))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(failure(
+            400,
+            json!([{"code": 1004, "message": "DNS Validation Error"}]),
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server).with_max_batch_size(2).build().unwrap();
+    let changes: Vec<Change> = (1..=4)
+        .map(|i| Change::Add(a_set(&format!("h{i}.example.com"), "192.0.2.1")))
+        .collect();
+    match p.apply(&zone(), &changes).await {
+        Err(Error::Provider { message, .. }) => {
+            assert!(message.contains("1 of 2 batches were applied"), "{message}");
+            assert!(message.contains("1004"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
