@@ -61,6 +61,8 @@
 mod bind;
 #[cfg(feature = "cloudflare")]
 pub mod cloudflare;
+#[cfg(any(feature = "route53", feature = "cloudflare"))]
+mod fake_http;
 mod handler;
 mod lookup;
 #[cfg(feature = "prism")]

@@ -125,17 +125,38 @@ async fn call(fake: &FakeCloudflare, method: &str, path: &str, body: Option<Valu
     .await
 }
 
+fn records_path(zone: &str) -> String {
+    format!("/zones/{zone}/dns_records")
+}
+
+/// Lists a zone's records; `query` is empty or starts with `?`.
+async fn list(fake: &FakeCloudflare, zone: &str, query: &str) -> Response {
+    let path = format!("{}{query}", records_path(zone));
+    call(fake, "GET", &path, None).await
+}
+
+/// Posts a record, whatever the answer.
+async fn post(fake: &FakeCloudflare, zone: &str, record: Value) -> Response {
+    call(fake, "POST", &records_path(zone), Some(record)).await
+}
+
+/// Posts a batch, whatever the answer.
+async fn post_batch(fake: &FakeCloudflare, zone: &str, batch: Value) -> Response {
+    let path = format!("{}/batch", records_path(zone));
+    call(fake, "POST", &path, Some(batch)).await
+}
+
 /// Creates a record and returns the answer's result.
 async fn create(fake: &FakeCloudflare, zone: &str, record: Value) -> Value {
-    let response = call(
-        fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(record),
-    )
-    .await;
+    let response = post(fake, zone, record).await;
     assert_eq!(response.status, 200, "{}", response.body);
     response.json()["result"].clone()
+}
+
+/// Creates an A record and returns the answer's result.
+async fn create_a(fake: &FakeCloudflare, zone: &str, name: &str, address: &str) -> Value {
+    let record = json!({"type": "A", "name": name, "content": address});
+    create(fake, zone, record).await
 }
 
 async fn started() -> (FakeCloudflare, String) {
@@ -168,36 +189,21 @@ async fn create_get_and_list_across_three_pages() {
     let fake = fake.with_max_per_page(2);
     let mut ids = Vec::new();
     for i in 1..=5 {
-        let record = create(
-            &fake,
-            &zone,
-            json!({"type": "A", "name": format!("host{i}"), "content": format!("192.0.2.{i}")}),
-        )
-        .await;
+        let record = create_a(&fake, &zone, &format!("host{i}"), &format!("192.0.2.{i}")).await;
         assert_eq!(record["name"], format!("host{i}.example.com"));
         assert_eq!(record["id"].as_str().unwrap().len(), 32);
         ids.push(record["id"].as_str().unwrap().to_owned());
     }
-    let one = call(
-        &fake,
-        "GET",
-        &format!("/zones/{zone}/dns_records/{}", ids[2]),
-        None,
-    )
-    .await;
+    let path = format!("{}/{}", records_path(&zone), ids[2]);
+    let one = call(&fake, "GET", &path, None).await;
     assert_eq!(one.json()["result"]["content"], "192.0.2.3");
 
     let mut seen = Vec::new();
     let mut page = 1;
     loop {
-        let body = call(
-            &fake,
-            "GET",
-            &format!("/zones/{zone}/dns_records?per_page=100&page={page}"),
-            None,
-        )
-        .await
-        .json();
+        let body = list(&fake, &zone, &format!("?per_page=100&page={page}"))
+            .await
+            .json();
         let info = &body["result_info"];
         assert_eq!(info["per_page"], 2);
         assert_eq!(info["total_count"], 5);
@@ -219,51 +225,18 @@ async fn create_get_and_list_across_three_pages() {
 #[tokio::test]
 async fn filters_by_name_and_type() {
     let (fake, zone) = started().await;
-    create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "www", "content": "192.0.2.1"}),
-    )
-    .await;
-    create(
-        &fake,
-        &zone,
-        json!({"type": "AAAA", "name": "www.example.com", "content": "2001:db8::1"}),
-    )
-    .await;
-    create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "@", "content": "192.0.2.2"}),
-    )
-    .await;
-    let www = call(
-        &fake,
-        "GET",
-        &format!("/zones/{zone}/dns_records?name=WWW.Example.com"),
-        None,
-    )
-    .await
-    .json();
+    create_a(&fake, &zone, "www", "192.0.2.1").await;
+    let aaaa = json!({"type": "AAAA", "name": "www.example.com", "content": "2001:db8::1"});
+    create(&fake, &zone, aaaa).await;
+    create_a(&fake, &zone, "@", "192.0.2.2").await;
+    let www = list(&fake, &zone, "?name=WWW.Example.com").await.json();
     assert_eq!(www["result_info"]["total_count"], 2);
-    let a = call(
-        &fake,
-        "GET",
-        &format!("/zones/{zone}/dns_records?name=www.example.com&type=A"),
-        None,
-    )
-    .await
-    .json();
+    let a = list(&fake, &zone, "?name=www.example.com&type=A")
+        .await
+        .json();
     assert_eq!(a["result"].as_array().unwrap().len(), 1);
     assert_eq!(a["result"][0]["content"], "192.0.2.1");
-    let apex = call(
-        &fake,
-        "GET",
-        &format!("/zones/{zone}/dns_records?name=example.com"),
-        None,
-    )
-    .await
-    .json();
+    let apex = list(&fake, &zone, "?name=example.com").await.json();
     assert_eq!(apex["result"][0]["content"], "192.0.2.2");
 }
 
@@ -295,16 +268,11 @@ async fn srv_content_is_computed() {
     .await;
     assert_eq!(caa["content"], "0 issue \"ca.example.net\"");
 
-    let bad_port = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(json!({
-            "type": "SRV", "name": "_sip._tcp",
-            "data": {"priority": 10, "weight": 5, "port": 70000, "target": "sip.example.com"}
-        })),
-    )
-    .await;
+    let srv = json!({
+        "type": "SRV", "name": "_sip._tcp",
+        "data": {"priority": 10, "weight": 5, "port": 70000, "target": "sip.example.com"}
+    });
+    let bad_port = post(&fake, &zone, srv).await;
     assert_eq!(bad_port.status, 400);
     assert_eq!(bad_port.codes(), [1004]);
 }
@@ -314,13 +282,7 @@ async fn identical_records_are_refused() {
     let (fake, zone) = started().await;
     let txt = json!({"type": "TXT", "name": "txt", "content": "\"hello\""});
     create(&fake, &zone, txt.clone()).await;
-    let again = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(txt),
-    )
-    .await;
+    let again = post(&fake, &zone, txt).await;
     assert_eq!(again.status, 400);
     assert_eq!(again.codes(), [81058]);
     assert_eq!(again.json()["success"], false);
@@ -331,19 +293,9 @@ async fn identical_records_are_refused() {
 #[tokio::test]
 async fn a_and_cname_cannot_share_a_name() {
     let (fake, zone) = started().await;
-    create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "www", "content": "192.0.2.1"}),
-    )
-    .await;
-    let cname = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(json!({"type": "CNAME", "name": "www", "content": "target.example.net"})),
-    )
-    .await;
+    create_a(&fake, &zone, "www", "192.0.2.1").await;
+    let cname = json!({"type": "CNAME", "name": "www", "content": "target.example.net"});
+    let cname = post(&fake, &zone, cname).await;
     assert_eq!(cname.status, 400);
     assert_eq!(cname.codes(), [81053]);
 
@@ -353,11 +305,10 @@ async fn a_and_cname_cannot_share_a_name() {
         json!({"type": "CNAME", "name": "alias", "content": "target.example.net"}),
     )
     .await;
-    let a = call(
+    let a = post(
         &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(json!({"type": "A", "name": "alias", "content": "192.0.2.9"})),
+        &zone,
+        json!({"type": "A", "name": "alias", "content": "192.0.2.9"}),
     )
     .await;
     assert_eq!(a.codes(), [81054]);
@@ -372,10 +323,7 @@ async fn patch_keeps_and_put_resets_fields() {
         json!({"type": "A", "name": "www", "content": "192.0.2.1", "ttl": 300, "comment": "web", "tags": ["team:web"]}),
     )
     .await;
-    let path = format!(
-        "/zones/{zone}/dns_records/{}",
-        record["id"].as_str().unwrap()
-    );
+    let path = format!("{}/{}", records_path(&zone), record["id"].as_str().unwrap());
     let patched = call(&fake, "PATCH", &path, Some(json!({"content": "192.0.2.2"})))
         .await
         .json();
@@ -403,37 +351,26 @@ async fn patch_keeps_and_put_resets_fields() {
 #[tokio::test]
 async fn validation_errors() {
     let (fake, zone) = started().await;
-    let path = format!("/zones/{zone}/dns_records");
-    let post = |body: Value| {
-        let fake = fake.clone();
-        let path = path.clone();
-        async move { call(&fake, "POST", &path, Some(body)).await }
-    };
-    let bad_ip = post(json!({"type": "A", "name": "x", "content": "300.1.1.1"})).await;
+    let attempt = |record: Value| post(&fake, &zone, record);
+    let bad_ip = attempt(json!({"type": "A", "name": "x", "content": "300.1.1.1"})).await;
     assert_eq!((bad_ip.status, bad_ip.codes()), (400, vec![9005]));
-    let ttl = post(json!({"type": "A", "name": "x", "content": "192.0.2.1", "ttl": 5})).await;
+    let ttl = attempt(json!({"type": "A", "name": "x", "content": "192.0.2.1", "ttl": 5})).await;
     assert_eq!(ttl.codes(), [9021]);
     let proxied_txt =
-        post(json!({"type": "TXT", "name": "x", "content": "t", "proxied": true})).await;
+        attempt(json!({"type": "TXT", "name": "x", "content": "t", "proxied": true})).await;
     assert_eq!(proxied_txt.codes(), [1004]);
     assert_eq!(
         proxied_txt.json()["errors"][0]["error_chain"][0]["code"],
         9004
     );
-    let long = post(json!({"type": "TXT", "name": "x", "content": "a".repeat(4097)})).await;
+    let long = attempt(json!({"type": "TXT", "name": "x", "content": "a".repeat(4097)})).await;
     assert_eq!(long.codes(), [9015]);
     let outside =
-        post(json!({"type": "A", "name": "www.example.org.", "content": "192.0.2.1"})).await;
+        attempt(json!({"type": "A", "name": "www.example.org.", "content": "192.0.2.1"})).await;
     assert_eq!(outside.codes(), [9000]);
-    let unknown_type = post(json!({"type": "SPF", "name": "x", "content": "v=spf1"})).await;
+    let unknown_type = attempt(json!({"type": "SPF", "name": "x", "content": "v=spf1"})).await;
     assert_eq!(unknown_type.codes(), [1004]);
-    let no_zone = call(
-        &fake,
-        "GET",
-        "/zones/0123456789abcdef0123456789abcdef/dns_records",
-        None,
-    )
-    .await;
+    let no_zone = list(&fake, "0123456789abcdef0123456789abcdef", "").await;
     assert_eq!(no_zone.status, 404);
     assert_eq!(no_zone.codes()[0], 7003);
     assert!(fake.records(&zone).is_empty());
@@ -442,23 +379,13 @@ async fn validation_errors() {
 #[tokio::test]
 async fn batch_runs_deletes_before_posts() {
     let (fake, zone) = started().await;
-    let old = create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "www", "content": "192.0.2.1"}),
-    )
-    .await;
-    let response = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records/batch"),
-        Some(json!({
-            // Posts are listed first but run last, after the delete.
-            "posts": [{"type": "A", "name": "www", "content": "192.0.2.1", "ttl": 120}],
-            "deletes": [{"id": old["id"]}]
-        })),
-    )
-    .await;
+    let old = create_a(&fake, &zone, "www", "192.0.2.1").await;
+    let batch = json!({
+        // Posts are listed first but run last, after the delete.
+        "posts": [{"type": "A", "name": "www", "content": "192.0.2.1", "ttl": 120}],
+        "deletes": [{"id": old["id"]}]
+    });
+    let response = post_batch(&fake, &zone, batch).await;
     assert_eq!(response.status, 200, "{}", response.body);
     let result = &response.json()["result"];
     assert_eq!(result["deletes"][0]["id"], old["id"]);
@@ -476,32 +403,17 @@ async fn batch_runs_deletes_before_posts() {
 #[tokio::test]
 async fn a_failing_batch_changes_nothing() {
     let (fake, zone) = started().await;
-    let a = create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "a", "content": "192.0.2.1"}),
-    )
-    .await;
-    let b = create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "b", "content": "192.0.2.2"}),
-    )
-    .await;
-    let response = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records/batch"),
-        Some(json!({
-            "deletes": [{"id": a["id"]}],
-            "patches": [{"id": b["id"], "content": "192.0.2.3"}],
-            "posts": [
-                {"type": "TXT", "name": "t", "content": "\"ok\""},
-                {"type": "A", "name": "c", "content": "not-an-ip"}
-            ]
-        })),
-    )
-    .await;
+    let a = create_a(&fake, &zone, "a", "192.0.2.1").await;
+    let b = create_a(&fake, &zone, "b", "192.0.2.2").await;
+    let batch = json!({
+        "deletes": [{"id": a["id"]}],
+        "patches": [{"id": b["id"], "content": "192.0.2.3"}],
+        "posts": [
+            {"type": "TXT", "name": "t", "content": "\"ok\""},
+            {"type": "A", "name": "c", "content": "not-an-ip"}
+        ]
+    });
+    let response = post_batch(&fake, &zone, batch).await;
     assert_eq!(response.status, 400);
     assert_eq!(response.codes(), [9005]);
     let records = fake.records(&zone);
@@ -511,22 +423,12 @@ async fn a_failing_batch_changes_nothing() {
 #[tokio::test]
 async fn an_unknown_id_fails_the_batch() {
     let (fake, zone) = started().await;
-    let a = create(
-        &fake,
-        &zone,
-        json!({"type": "A", "name": "a", "content": "192.0.2.1"}),
-    )
-    .await;
-    let response = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records/batch"),
-        Some(json!({
-            "deletes": [{"id": a["id"]}],
-            "puts": [{"id": "ffffffffffffffffffffffffffffffff", "type": "A", "name": "x", "content": "192.0.2.5"}]
-        })),
-    )
-    .await;
+    let a = create_a(&fake, &zone, "a", "192.0.2.1").await;
+    let batch = json!({
+        "deletes": [{"id": a["id"]}],
+        "puts": [{"id": "ffffffffffffffffffffffffffffffff", "type": "A", "name": "x", "content": "192.0.2.5"}]
+    });
+    let response = post_batch(&fake, &zone, batch).await;
     assert_eq!(response.status, 400);
     assert_eq!(response.codes(), [81044]);
     assert_eq!(fake.records(&zone), [a]);
@@ -540,7 +442,7 @@ async fn credentials_are_checked() {
         .with_legacy_key("me@example.com", "global-key");
     let zone = fake.add_zone("example.com");
     let uri = fake.uri();
-    let list = format!("/zones/{zone}/dns_records");
+    let list = records_path(&zone);
     let record = json!({"type": "A", "name": "www", "content": "192.0.2.1"}).to_string();
 
     let none = raw_request(&uri, "GET", &list, &[], None).await;
@@ -594,13 +496,8 @@ async fn throttling_hits_about_the_share_and_applies_nothing() {
     let mut throttled = 0;
     let mut created = 0;
     for i in 0..200 {
-        let response = call(
-            &fake,
-            "POST",
-            &format!("/zones/{zone}/dns_records"),
-            Some(json!({"type": "TXT", "name": "t", "content": format!("\"{i}\"")})),
-        )
-        .await;
+        let txt = json!({"type": "TXT", "name": "t", "content": format!("\"{i}\"")});
+        let response = post(&fake, &zone, txt).await;
         match response.status {
             429 => {
                 throttled += 1;
@@ -629,11 +526,7 @@ async fn throttling_hits_about_the_share_and_applies_nothing() {
     again.set_throttle(0.3, 7);
     let mut statuses = Vec::new();
     for _ in 0..20 {
-        statuses.push(
-            call(&again, "GET", &format!("/zones/{zone}/dns_records"), None)
-                .await
-                .status,
-        );
+        statuses.push(list(&again, &zone, "").await.status);
     }
     let first: Vec<u16> = fake.requests().iter().take(20).map(|r| r.status).collect();
     assert_eq!(statuses, first);
@@ -643,11 +536,10 @@ async fn throttling_hits_about_the_share_and_applies_nothing() {
 async fn server_errors_are_html_and_apply_nothing() {
     let (fake, zone) = started().await;
     fake.set_server_errors(1.0);
-    let response = call(
+    let response = post(
         &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(json!({"type": "A", "name": "www", "content": "192.0.2.1"})),
+        &zone,
+        json!({"type": "A", "name": "www", "content": "192.0.2.1"}),
     )
     .await;
     assert_eq!(response.status, 502);
@@ -669,24 +561,13 @@ async fn a_lost_answer_is_applied_and_a_retry_does_not_duplicate() {
     let record = json!({"type": "A", "name": "www", "content": "192.0.2.1"});
     let attempt = tokio::time::timeout(
         Duration::from_millis(500),
-        call(
-            &fake,
-            "POST",
-            &format!("/zones/{zone}/dns_records"),
-            Some(record.clone()),
-        ),
+        post(&fake, &zone, record.clone()),
     )
     .await;
     assert!(attempt.is_err(), "the answer should not arrive in time");
     assert_eq!(fake.records(&zone).len(), 1, "applied anyway");
 
-    let retry = call(
-        &fake,
-        "POST",
-        &format!("/zones/{zone}/dns_records"),
-        Some(record),
-    )
-    .await;
+    let retry = post(&fake, &zone, record).await;
     assert_eq!(retry.codes(), [81058]);
     assert_eq!(fake.records(&zone).len(), 1);
     let log = fake.requests();
@@ -699,10 +580,10 @@ async fn a_lost_answer_is_applied_and_a_retry_does_not_duplicate() {
 async fn malformed_answers_are_cut_short() {
     let (fake, zone) = started().await;
     fake.set_malformed_next(1);
-    let broken = call(&fake, "GET", &format!("/zones/{zone}/dns_records"), None).await;
+    let broken = list(&fake, &zone, "").await;
     assert_eq!(broken.status, 200);
     assert!(serde_json::from_str::<Value>(&broken.body).is_err());
-    let fine = call(&fake, "GET", &format!("/zones/{zone}/dns_records"), None).await;
+    let fine = list(&fake, &zone, "").await;
     assert_eq!(fine.json()["success"], true);
     assert_eq!(fake.request_count(), 2);
     fake.clear_log();
@@ -714,7 +595,7 @@ async fn latency_delays_answers() {
     let (fake, zone) = started().await;
     fake.set_latency(Duration::from_millis(150));
     let started = std::time::Instant::now();
-    let response = call(&fake, "GET", &format!("/zones/{zone}/dns_records"), None).await;
+    let response = list(&fake, &zone, "").await;
     assert_eq!(response.status, 200);
     assert!(started.elapsed() >= Duration::from_millis(150));
 }
@@ -726,14 +607,7 @@ async fn seeded_records_are_listed_as_given() {
         &zone,
         json!({"type": "CNAME", "name": "cdn", "content": "edge.example.net", "proxied": true}),
     );
-    let listed = call(
-        &fake,
-        "GET",
-        &format!("/zones/{zone}/dns_records?proxied=true"),
-        None,
-    )
-    .await
-    .json();
+    let listed = list(&fake, &zone, "?proxied=true").await.json();
     assert_eq!(listed["result"][0]["id"], id.as_str());
     assert_eq!(listed["result"][0]["name"], "cdn.example.com");
     assert_eq!(listed["result"][0]["proxied"], true);

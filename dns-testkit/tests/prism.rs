@@ -157,6 +157,24 @@ fn records_path() -> String {
     format!("/zones/{ZONE}/dns_records")
 }
 
+/// An upstream answering `answer` to everything, and Prism in front of it.
+async fn proxy(answer: &'static str) -> (Upstream, Prism) {
+    let upstream = Upstream::start(answer).await;
+    let prism = Prism::proxy(&upstream.uri).await.unwrap();
+    (upstream, prism)
+}
+
+/// Creates a record through Prism, with or without credentials.
+async fn post_record(prism: &Prism, auth: bool, body: &str) -> Reply {
+    send(&prism.uri(), "POST", &records_path(), auth, Some(body)).await
+}
+
+/// What Prism reports for a record create that failed with `outcome`
+/// (`status: detail`).
+fn post_violation(outcome: &str) -> String {
+    format!("POST {} -> {outcome}", records_path())
+}
+
 /// Whether the process is gone (or a zombie nobody reaped yet).
 fn process_gone(pid: u32) -> bool {
     match std::fs::read_to_string(format!("/proc/{pid}/status")) {
@@ -169,10 +187,9 @@ fn process_gone(pid: u32) -> bool {
 
 #[tokio::test]
 async fn valid_request_passes_through_the_proxy_untouched() {
-    let upstream = Upstream::start(A_CREATED).await;
-    let prism = Prism::proxy(&upstream.uri).await.unwrap();
+    let (upstream, prism) = proxy(A_CREATED).await;
 
-    let reply = send(&prism.uri(), "POST", &records_path(), true, Some(A_REQUEST)).await;
+    let reply = post_record(&prism, true, A_REQUEST).await;
 
     assert_eq!(reply.status, 200, "{}\n{}", reply.body, prism.log());
     assert_eq!(reply.body, A_CREATED);
@@ -187,17 +204,9 @@ async fn valid_request_passes_through_the_proxy_untouched() {
 
 #[tokio::test]
 async fn invalid_request_is_rejected_before_the_upstream() {
-    let upstream = Upstream::start(A_CREATED).await;
-    let prism = Prism::proxy(&upstream.uri).await.unwrap();
+    let (upstream, prism) = proxy(A_CREATED).await;
 
-    let reply = send(
-        &prism.uri(),
-        "POST",
-        &records_path(),
-        true,
-        Some(SRV_CONTENT_ONLY),
-    )
-    .await;
+    let reply = post_record(&prism, true, SRV_CONTENT_ONLY).await;
 
     assert_eq!(reply.status, 422, "{}", reply.body);
     assert!(
@@ -207,10 +216,8 @@ async fn invalid_request_is_rejected_before_the_upstream() {
     );
     assert_eq!(upstream.seen(), Vec::<String>::new(), "the upstream saw it");
     let violations = prism.violations();
-    let expected = format!(
-        "POST {} -> 422: request.body: Request body must have required property 'data'",
-        records_path()
-    );
+    let expected =
+        post_violation("422: request.body: Request body must have required property 'data'");
     assert!(violations.contains(&expected), "{violations:#?}");
     assert!(
         violations.iter().all(|v| v.contains(" -> 422: request.")),
@@ -223,21 +230,13 @@ async fn invalid_request_is_rejected_before_the_upstream() {
 
     // Without credentials: 401, also before the upstream.
     prism.clear_violations();
-    let reply = send(
-        &prism.uri(),
-        "POST",
-        &records_path(),
-        false,
-        Some(A_REQUEST),
-    )
-    .await;
+    let reply = post_record(&prism, false, A_REQUEST).await;
     assert_eq!(reply.status, 401, "{}", reply.body);
     assert_eq!(upstream.seen(), Vec::<String>::new());
     assert_eq!(
         prism.violations(),
-        [format!(
-            "POST {} -> 401: UNAUTHORIZED: Invalid security scheme used",
-            records_path()
+        [post_violation(
+            "401: UNAUTHORIZED: Invalid security scheme used"
         )]
     );
     prism.stop().await;
@@ -245,17 +244,9 @@ async fn invalid_request_is_rejected_before_the_upstream() {
 
 #[tokio::test]
 async fn upstream_response_without_computed_content_becomes_500() {
-    let upstream = Upstream::start(SRV_CREATED_WITHOUT_CONTENT).await;
-    let prism = Prism::proxy(&upstream.uri).await.unwrap();
+    let (upstream, prism) = proxy(SRV_CREATED_WITHOUT_CONTENT).await;
 
-    let reply = send(
-        &prism.uri(),
-        "POST",
-        &records_path(),
-        true,
-        Some(SRV_REQUEST),
-    )
-    .await;
+    let reply = post_record(&prism, true, SRV_REQUEST).await;
 
     assert_eq!(reply.status, 500, "{}", reply.body);
     assert!(
@@ -268,9 +259,8 @@ async fn upstream_response_without_computed_content_becomes_500() {
     assert_eq!(upstream.seen().len(), 1, "the valid request went through");
     assert_eq!(
         prism.violations(),
-        [format!(
-            "POST {} -> 500: response.body.result: Response body property result must have required property 'content'",
-            records_path()
+        [post_violation(
+            "500: response.body.result: Response body property result must have required property 'content'"
         )]
     );
     prism.stop().await;
@@ -278,18 +268,16 @@ async fn upstream_response_without_computed_content_becomes_500() {
 
 #[tokio::test]
 async fn upstream_response_without_success_becomes_500() {
-    let upstream = Upstream::start(A_CREATED_WITHOUT_SUCCESS).await;
-    let prism = Prism::proxy(&upstream.uri).await.unwrap();
+    let (_upstream, prism) = proxy(A_CREATED_WITHOUT_SUCCESS).await;
 
-    let reply = send(&prism.uri(), "POST", &records_path(), true, Some(A_REQUEST)).await;
+    let reply = post_record(&prism, true, A_REQUEST).await;
 
     assert_eq!(reply.status, 500, "{}", reply.body);
     assert!(reply.body.contains("errors#VIOLATIONS"), "{}", reply.body);
     assert_eq!(
         prism.violations(),
-        [format!(
-            "POST {} -> 500: response.body: Response body must have required property 'success'",
-            records_path()
+        [post_violation(
+            "500: response.body: Response body must have required property 'success'"
         )]
     );
     prism.stop().await;
@@ -299,7 +287,7 @@ async fn upstream_response_without_success_becomes_500() {
 async fn mock_answers_valid_requests_and_rejects_invalid_ones() {
     let prism = Prism::mock().await.unwrap();
 
-    let reply = send(&prism.uri(), "POST", &records_path(), true, Some(A_REQUEST)).await;
+    let reply = post_record(&prism, true, A_REQUEST).await;
     assert_eq!(reply.status, 200, "{}", reply.body);
     assert!(reply.body.contains(r#""success":true"#), "{}", reply.body);
     assert_eq!(prism.violations(), Vec::<String>::new());
@@ -353,7 +341,7 @@ async fn keep_alive_exchanges_are_told_apart() {
     assert!(
         violations
             .iter()
-            .any(|v| v.starts_with(&format!("POST {} -> 422: ", records_path())))
+            .any(|v| v.starts_with(&post_violation("422: ")))
     );
     // The mock answers from the schema's 4xx example and lists the
     // security violation in its `sl-violations` header.
@@ -370,8 +358,7 @@ async fn keep_alive_exchanges_are_told_apart() {
 
 #[tokio::test]
 async fn stop_leaves_no_process_and_no_pidfile() {
-    let upstream = Upstream::start(A_CREATED).await;
-    let prism = Prism::proxy(&upstream.uri).await.unwrap();
+    let (_upstream, prism) = proxy(A_CREATED).await;
     let pid = prism.pid();
     let pidfile = prism.pidfile().to_path_buf();
     let log_file = prism.log_file().to_path_buf();

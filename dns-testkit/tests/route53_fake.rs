@@ -15,6 +15,7 @@ use aws_sdk_route53::operation::RequestId;
 use aws_sdk_route53::operation::change_resource_record_sets::{
     ChangeResourceRecordSetsError, ChangeResourceRecordSetsOutput,
 };
+use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsOutput;
 use aws_sdk_route53::types::{
     Change, ChangeAction, ChangeBatch, ChangeStatus, ResourceRecord, ResourceRecordSet,
     ResourceRecordSetFailover, RrType,
@@ -73,9 +74,13 @@ fn upsert(name: &str, rtype: &str, ttl: i64, values: &[&str]) -> Change {
     change(ChangeAction::Upsert, rrset(name, rtype, ttl, values))
 }
 
-async fn submit(client: &Client, zone: &str, changes: Vec<Change>) -> ChangeResult {
+async fn submit(
+    client: &Client,
+    zone: &str,
+    changes: impl IntoIterator<Item = Change>,
+) -> ChangeResult {
     let batch = ChangeBatch::builder()
-        .set_changes(Some(changes))
+        .set_changes(Some(changes.into_iter().collect()))
         .build()
         .unwrap();
     client
@@ -86,12 +91,60 @@ async fn submit(client: &Client, zone: &str, changes: Vec<Change>) -> ChangeResu
         .await
 }
 
+/// Submits a batch that must be accepted.
+async fn apply(
+    client: &Client,
+    zone: &str,
+    changes: impl IntoIterator<Item = Change>,
+) -> ChangeResourceRecordSetsOutput {
+    submit(client, zone, changes).await.unwrap()
+}
+
+/// Submits a batch that must be refused with `InvalidChangeBatch`, and
+/// returns the error's messages.
+async fn refused(
+    client: &Client,
+    zone: &str,
+    changes: impl IntoIterator<Item = Change>,
+) -> Vec<String> {
+    batch_messages(submit(client, zone, changes).await)
+}
+
 /// The messages of an `InvalidChangeBatch` error (panics on anything else).
 fn batch_messages(result: ChangeResult) -> Vec<String> {
     match result.unwrap_err().into_service_error() {
         ChangeResourceRecordSetsError::InvalidChangeBatch(e) => e.messages().to_vec(),
         other => panic!("expected InvalidChangeBatch, got {other:?}"),
     }
+}
+
+/// Every set of a zone, in one page (for zones of at most 300 sets).
+async fn list_all(client: &Client, zone: &str) -> ListResourceRecordSetsOutput {
+    client
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// At most `max` sets, from the first at or after `name` (and `rtype`).
+async fn page_from(
+    client: &Client,
+    zone: &str,
+    name: &str,
+    rtype: Option<RrType>,
+    max: i32,
+) -> ListResourceRecordSetsOutput {
+    client
+        .list_resource_record_sets()
+        .hosted_zone_id(zone)
+        .start_record_name(name)
+        .set_start_record_type(rtype)
+        .max_items(max)
+        .send()
+        .await
+        .unwrap()
 }
 
 /// The code and message of any error.
@@ -249,7 +302,7 @@ async fn record_sets_are_sorted_by_reversed_name_and_paged_by_300() {
         };
         changes.push(create(name, rtype, 60, &[value]));
     }
-    submit(&client, &zone, changes).await.unwrap();
+    apply(&client, &zone, changes).await;
 
     let mut pages = Vec::new();
     let mut listed = Vec::new();
@@ -315,29 +368,14 @@ async fn record_sets_are_sorted_by_reversed_name_and_paged_by_300() {
     assert_eq!(from_fake, listed);
 
     // Starting points: a name alone, a name and type, a name that does not exist.
-    let page = client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .start_record_name("zz.example.com")
-        .start_record_type(RrType::Mx)
-        .max_items(2)
-        .send()
-        .await
-        .unwrap();
+    let page = page_from(&client, &zone, "zz.example.com", Some(RrType::Mx), 2).await;
     let got: Vec<_> = page
         .resource_record_sets()
         .iter()
         .map(|s| s.r#type().as_str())
         .collect();
     assert_eq!(got, ["MX", "TXT"]);
-    let page = client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .start_record_name("h5zz.example.com")
-        .max_items(1)
-        .send()
-        .await
-        .unwrap();
+    let page = page_from(&client, &zone, "h5zz.example.com", None, 1).await;
     assert_eq!(page.resource_record_sets()[0].name(), "h6.example.com.");
 
     // A type without a name is refused.
@@ -356,17 +394,16 @@ async fn record_sets_are_sorted_by_reversed_name_and_paged_by_300() {
 #[tokio::test]
 async fn create_of_an_existing_set_fails_and_changes_nothing() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("x.example.com", "A", 300, &["192.0.2.1"])],
+        [create("x.example.com", "A", 300, &["192.0.2.1"])],
     )
-    .await
-    .unwrap();
+    .await;
     let result = submit(
         &client,
         &zone,
-        vec![create("x.example.com", "A", 60, &["192.0.2.2"])],
+        [create("x.example.com", "A", 60, &["192.0.2.2"])],
     )
     .await;
     let error = result.unwrap_err().into_service_error();
@@ -405,18 +442,17 @@ async fn create_of_an_existing_set_fails_and_changes_nothing() {
 #[tokio::test]
 async fn delete_must_repeat_the_set_exactly() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create(
+        [create(
             "x.example.com",
             "A",
             300,
             &["192.0.2.1", "192.0.2.2"],
         )],
     )
-    .await
-    .unwrap();
+    .await;
 
     let mismatch = "Tried to delete resource record set [name='x.example.com.', type='A'] but the values provided do not match the current values";
     for wrong in [
@@ -430,27 +466,24 @@ async fn delete_must_repeat_the_set_exactly() {
             &["192.0.2.1", "192.0.2.2", "192.0.2.3"],
         ),
     ] {
-        assert_eq!(
-            batch_messages(submit(&client, &zone, vec![wrong]).await),
-            [mismatch]
-        );
+        assert_eq!(refused(&client, &zone, [wrong]).await, [mismatch]);
     }
     let missing = "Tried to delete resource record set [name='y.example.com.', type='A'] but it was not found";
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![delete("y.example.com", "A", 300, &["192.0.2.1"])],
+        [delete("y.example.com", "A", 300, &["192.0.2.1"])],
     )
     .await;
-    assert_eq!(batch_messages(result), [missing]);
-    let wrong_type = submit(
+    assert_eq!(messages, [missing]);
+    let wrong_type = refused(
         &client,
         &zone,
-        vec![delete("x.example.com", "AAAA", 300, &["2001:db8::1"])],
+        [delete("x.example.com", "AAAA", 300, &["2001:db8::1"])],
     )
     .await;
     assert_eq!(
-        batch_messages(wrong_type),
+        wrong_type,
         [
             "Tried to delete resource record set [name='x.example.com.', type='AAAA'] but it was not found"
         ]
@@ -463,7 +496,7 @@ async fn delete_must_repeat_the_set_exactly() {
         delete("x.example.com", "A", 300, &["192.0.2.1", "192.0.2.2"]),
     ];
     assert_eq!(
-        batch_messages(submit(&client, &zone, twice).await),
+        refused(&client, &zone, twice).await,
         [
             "Tried to delete resource record set [name='x.example.com.', type='A'] but it was not found"
         ]
@@ -474,36 +507,34 @@ async fn delete_must_repeat_the_set_exactly() {
     );
 
     // Values in another order, and another spelling of the name, match.
-    submit(
+    apply(
         &client,
         &zone,
-        vec![delete(
+        [delete(
             "X.Example.COM.",
             "A",
             300,
             &["192.0.2.2", "192.0.2.1"],
         )],
     )
-    .await
-    .unwrap();
+    .await;
     assert!(contents(&fake, &zone).is_empty());
 }
 
 #[tokio::test]
 async fn delete_and_create_in_one_batch_swap_atomically() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("x.example.com", "TXT", 300, &["\"v1\""])],
+        [create("x.example.com", "TXT", 300, &["\"v1\""])],
     )
-    .await
-    .unwrap();
+    .await;
     let swap = vec![
         delete("x.example.com", "TXT", 300, &["\"v1\""]),
         create("x.example.com", "TXT", 300, &["\"v2\""]),
     ];
-    submit(&client, &zone, swap).await.unwrap();
+    apply(&client, &zone, swap).await;
     assert_eq!(
         contents(&fake, &zone),
         [entry("x.example.com.", "TXT", &["\"v2\""])]
@@ -515,7 +546,7 @@ async fn delete_and_create_in_one_batch_swap_atomically() {
         delete("x.example.com", "TXT", 300, &["\"v1\""]),
         create("x.example.com", "TXT", 300, &["\"v3\""]),
     ];
-    let messages = batch_messages(submit(&client, &zone, stale).await);
+    let messages = refused(&client, &zone, stale).await;
     assert_eq!(
         messages,
         [
@@ -532,19 +563,18 @@ async fn delete_and_create_in_one_batch_swap_atomically() {
 #[tokio::test]
 async fn a_batch_applies_whole_or_not_at_all() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("c.example.com", "A", 60, &["192.0.2.3"])],
+        [create("c.example.com", "A", 60, &["192.0.2.3"])],
     )
-    .await
-    .unwrap();
+    .await;
     let batch = vec![
         create("a.example.com", "A", 60, &["192.0.2.1"]),
         upsert("b.example.com", "A", 60, &["192.0.2.2"]),
         create("c.example.com", "A", 60, &["192.0.2.9"]),
     ];
-    let messages = batch_messages(submit(&client, &zone, batch).await);
+    let messages = refused(&client, &zone, batch).await;
     assert_eq!(
         messages,
         [
@@ -563,7 +593,7 @@ async fn a_batch_applies_whole_or_not_at_all() {
         create("b.other.com", "A", 60, &["192.0.2.1"]),
         create("c.example.com", "A", 60, &["192.0.2.1"]),
     ];
-    let messages = batch_messages(submit(&client, &zone, batch).await);
+    let messages = refused(&client, &zone, batch).await;
     assert_eq!(
         messages,
         [
@@ -605,14 +635,9 @@ async fn a_request_holds_at_most_1000_records() {
         .collect();
     let mut over = batch.clone();
     over.push(create("extra.example.com", "A", 60, &["192.0.2.1"]));
-    assert_eq!(
-        batch_messages(submit(&client, &zone, over).await),
-        [records]
-    );
+    assert_eq!(refused(&client, &zone, over).await, [records]);
     assert!(contents(&fake, &zone).is_empty());
-    submit(&client, &zone, std::mem::take(&mut batch))
-        .await
-        .unwrap();
+    apply(&client, &zone, std::mem::take(&mut batch)).await;
     assert_eq!(contents(&fake, &zone).len(), 10);
 
     // UPSERT counts twice: 500 values are 1,000 elements, 501 are too many.
@@ -629,11 +654,8 @@ async fn a_request_holds_at_most_1000_records() {
             })
             .collect()
     };
-    assert_eq!(
-        batch_messages(submit(&client, &zone, upserts(501)).await),
-        [records]
-    );
-    submit(&client, &zone, upserts(500)).await.unwrap();
+    assert_eq!(refused(&client, &zone, upserts(501)).await, [records]);
+    apply(&client, &zone, upserts(500)).await;
 
     let log = fake.batches();
     let elements: Vec<_> = log.iter().map(|b| b.record_elements).collect();
@@ -659,46 +681,28 @@ async fn a_request_holds_at_most_32000_value_characters() {
     let mut longer = values.clone();
     longer[0] = txt_value(0, 257);
     let longer_refs: Vec<&str> = longer.iter().map(String::as_str).collect();
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![create("t.example.com", "TXT", 60, &longer_refs)],
+        [create("t.example.com", "TXT", 60, &longer_refs)],
     )
     .await;
-    assert_eq!(
-        batch_messages(result),
-        ["Number of characters limit of 32000 exceeded."]
-    );
+    assert_eq!(messages, ["Number of characters limit of 32000 exceeded."]);
     assert!(contents(&fake, &zone).is_empty());
 
-    submit(
-        &client,
-        &zone,
-        vec![create("t.example.com", "TXT", 60, &refs)],
-    )
-    .await
-    .unwrap();
+    apply(&client, &zone, [create("t.example.com", "TXT", 60, &refs)]).await;
     assert_eq!(contents(&fake, &zone)[0].2.len(), 125);
 
     // UPSERT counts the characters twice.
     let half: Vec<&str> = refs[..63].to_vec();
-    let result = submit(
+    let messages = refused(&client, &zone, [upsert("t.example.com", "TXT", 60, &half)]).await;
+    assert_eq!(messages, ["Number of characters limit of 32000 exceeded."]);
+    apply(
         &client,
         &zone,
-        vec![upsert("t.example.com", "TXT", 60, &half)],
+        [upsert("t.example.com", "TXT", 60, &refs[..62])],
     )
     .await;
-    assert_eq!(
-        batch_messages(result),
-        ["Number of characters limit of 32000 exceeded."]
-    );
-    submit(
-        &client,
-        &zone,
-        vec![upsert("t.example.com", "TXT", 60, &refs[..62])],
-    )
-    .await
-    .unwrap();
     let chars: Vec<_> = fake.batches().iter().map(|b| b.value_chars).collect();
     assert_eq!(chars, [32_001, 32_000, 32_256, 31_744]);
 }
@@ -706,27 +710,27 @@ async fn a_request_holds_at_most_32000_value_characters() {
 #[tokio::test]
 async fn txt_values_must_be_quoted_strings_of_at_most_255_octets() {
     let (fake, client, zone) = setup().await;
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![create("t.example.com", "TXT", 60, &["hello world"])],
+        [create("t.example.com", "TXT", 60, &["hello world"])],
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "Invalid Resource Record: FATAL problem: InvalidCharacterString (Value should be enclosed in quotation marks) encountered with 'hello world'"
         ]
     );
     let long = format!("\"{}\"", "x".repeat(256));
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![create("t.example.com", "TXT", 60, &[&long])],
+        [create("t.example.com", "TXT", 60, &[&long])],
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [format!(
             "Invalid Resource Record: FATAL problem: CharacterStringTooLong (Value is too long) encountered with '{long}'"
         )]
@@ -736,27 +740,25 @@ async fn txt_values_must_be_quoted_strings_of_at_most_255_octets() {
     // Longer text split into strings of at most 255 is fine, as are escapes.
     let split = format!("\"{}\" \"{}\"", "x".repeat(255), "y".repeat(255));
     let escaped = "\"say \\\"hi\\\" \\\\ caf\\303\\251\"";
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("t.example.com", "TXT", 60, &[&split, escaped])],
+        [create("t.example.com", "TXT", 60, &[&split, escaped])],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(contents(&fake, &zone)[0].2, [split.as_str(), escaped]);
 
     // Other types are checked too.
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![
+        [
             create("s.example.com", "SRV", 60, &["10 5 80"]),
             create("s6.example.com", "AAAA", 60, &["192.0.2.1"]),
             create("m.example.com", "MX", 60, &["10 mail.example.com"]),
         ],
     )
     .await;
-    let messages = batch_messages(result);
     assert_eq!(messages.len(), 2);
     assert!(messages[0].contains("encountered with '10 5 80'"));
     assert!(messages[1].contains("AAAARRDATAIllegalIPv6Address"));
@@ -765,20 +767,19 @@ async fn txt_values_must_be_quoted_strings_of_at_most_255_octets() {
 #[tokio::test]
 async fn cname_cannot_share_its_name() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![
+        [
             create("x.example.com", "A", 60, &["192.0.2.1"]),
             create("y.example.com", "CNAME", 60, &["target.example.net"]),
         ],
     )
-    .await
-    .unwrap();
-    let result = submit(
+    .await;
+    let messages = refused(
         &client,
         &zone,
-        vec![create(
+        [create(
             "x.example.com",
             "CNAME",
             60,
@@ -787,27 +788,27 @@ async fn cname_cannot_share_its_name() {
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "RRSet of type CNAME with DNS name x.example.com. is not permitted as it conflicts with other records with the same DNS name in zone example.com."
         ]
     );
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![upsert("y.example.com", "TXT", 60, &["\"t\""])],
+        [upsert("y.example.com", "TXT", 60, &["\"t\""])],
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "RRSet of type TXT with DNS name y.example.com. is not permitted because a conflicting RRSet of type CNAME with the same DNS name already exists in zone example.com."
         ]
     );
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![create(
+        [create(
             "z.example.com",
             "CNAME",
             60,
@@ -815,21 +816,20 @@ async fn cname_cannot_share_its_name() {
         )],
     )
     .await;
-    assert_eq!(batch_messages(result).len(), 1);
+    assert_eq!(messages.len(), 1);
 
     // Replacing the A with a CNAME in one batch is fine; so is an UPSERT of
     // the CNAME itself.
-    submit(
+    apply(
         &client,
         &zone,
-        vec![
+        [
             delete("x.example.com", "A", 60, &["192.0.2.1"]),
             create("x.example.com", "CNAME", 60, &["target.example.net"]),
             upsert("y.example.com", "CNAME", 300, &["other.example.net"]),
         ],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(
         contents(&fake, &zone),
         [
@@ -842,10 +842,10 @@ async fn cname_cannot_share_its_name() {
 #[tokio::test]
 async fn names_are_lower_cased_and_octal_escaped() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![
+        [
             create("*.example.com", "TXT", 60, &["\"wild\""]),
             create(
                 "My Printer._ipp._tcp.Example.COM",
@@ -857,14 +857,8 @@ async fn names_are_lower_cased_and_octal_escaped() {
             create("\\052.sub.example.com.", "A", 60, &["192.0.2.2"]),
         ],
     )
-    .await
-    .unwrap();
-    let listed = client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .send()
-        .await
-        .unwrap();
+    .await;
+    let listed = list_all(&client, &zone).await;
     let names: Vec<_> = listed
         .resource_record_sets()
         .iter()
@@ -887,26 +881,17 @@ async fn names_are_lower_cased_and_octal_escaped() {
         .iter()
         .map(|s| change(ChangeAction::Delete, s.clone()))
         .collect();
-    submit(&client, &zone, deletes).await.unwrap();
+    apply(&client, &zone, deletes).await;
     assert!(contents(&fake, &zone).is_empty());
 
     // A start name is canonicalized the same way.
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("Café.example.com", "A", 60, &["192.0.2.1"])],
+        [create("Café.example.com", "A", 60, &["192.0.2.1"])],
     )
-    .await
-    .unwrap();
-    let page = client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .start_record_name("CAFÉ.example.com")
-        .start_record_type(RrType::A)
-        .max_items(1)
-        .send()
-        .await
-        .unwrap();
+    .await;
+    let page = page_from(&client, &zone, "CAFÉ.example.com", Some(RrType::A), 1).await;
     assert_eq!(
         page.resource_record_sets()[0].name(),
         "caf\\303\\251.example.com."
@@ -914,10 +899,10 @@ async fn names_are_lower_cased_and_octal_escaped() {
 
     // Names outside the zone, and labels over 63 octets, are refused.
     let label = "a".repeat(64);
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![
+        [
             create("x.example.org", "A", 60, &["192.0.2.1"]),
             create("xexample.com", "A", 60, &["192.0.2.1"]),
             create(&format!("{label}.example.com"), "A", 60, &["192.0.2.1"]),
@@ -925,7 +910,7 @@ async fn names_are_lower_cased_and_octal_escaped() {
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "RRSet with DNS name x.example.org. is not permitted in zone example.com.".to_owned(),
             "RRSet with DNS name xexample.com. is not permitted in zone example.com.".to_owned(),
@@ -943,7 +928,7 @@ async fn throttling_is_http_400_and_changes_nothing() {
     let error = submit(
         &client,
         &zone,
-        vec![create("x.example.com", "A", 60, &["192.0.2.1"])],
+        [create("x.example.com", "A", 60, &["192.0.2.1"])],
     )
     .await
     .unwrap_err();
@@ -1007,7 +992,7 @@ async fn prior_request_not_complete_refuses_changes_only() {
     let error = submit(
         &client,
         &zone,
-        vec![create("x.example.com", "A", 60, &["192.0.2.1"])],
+        [create("x.example.com", "A", 60, &["192.0.2.1"])],
     )
     .await
     .unwrap_err();
@@ -1015,21 +1000,15 @@ async fn prior_request_not_complete_refuses_changes_only() {
     let error = error.into_service_error();
     assert!(error.is_prior_request_not_complete());
     assert_eq!(error.code(), Some("PriorRequestNotComplete"));
-    client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .send()
-        .await
-        .unwrap();
+    list_all(&client, &zone).await;
     assert!(contents(&fake, &zone).is_empty());
     fake.set_prior_request_share(0.0);
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("x.example.com", "A", 60, &["192.0.2.1"])],
+        [create("x.example.com", "A", 60, &["192.0.2.1"])],
     )
-    .await
-    .unwrap();
+    .await;
     assert_eq!(contents(&fake, &zone).len(), 1);
 }
 
@@ -1053,12 +1032,7 @@ async fn auth_failure_is_403_invalid_client_token_id() {
         )
     );
     fake.set_auth_failure(false);
-    client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .send()
-        .await
-        .unwrap();
+    list_all(&client, &zone).await;
     assert_eq!(fake.requests().auth_failures, 1);
 }
 
@@ -1088,7 +1062,7 @@ async fn unknown_zones_and_changes_are_404() {
     let result = submit(
         &client,
         "ZNOTHERE",
-        vec![create("x.example.com", "A", 60, &["192.0.2.1"])],
+        [create("x.example.com", "A", 60, &["192.0.2.1"])],
     )
     .await;
     assert!(
@@ -1150,13 +1124,12 @@ async fn changes_are_pending_then_insync() {
     assert_eq!(poll(id).await, ChangeStatus::Insync);
 
     fake.set_insync_after(3);
-    let out = submit(
+    let out = apply(
         &client,
         &zone,
-        vec![create("y.example.com", "A", 60, &["192.0.2.1"])],
+        [create("y.example.com", "A", 60, &["192.0.2.1"])],
     )
-    .await
-    .unwrap();
+    .await;
     let id = out.change_info().unwrap().id().to_owned();
     let mut statuses = Vec::new();
     for _ in 0..4 {
@@ -1207,12 +1180,7 @@ async fn seeded_alias_and_routing_sets_are_listed_with_their_fields() {
     multi.multi_value_answer = Some(true);
     fake.insert(&zone, multi);
 
-    let listed = client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .send()
-        .await
-        .unwrap();
+    let listed = list_all(&client, &zone).await;
     let sets = listed.resource_record_sets();
     let alias = &sets[0];
     assert_eq!((alias.name(), alias.r#type()), ("example.com.", &RrType::A));
@@ -1249,15 +1217,7 @@ async fn seeded_alias_and_routing_sets_are_listed_with_their_fields() {
     assert_eq!(got, [("blue", 70), ("green", 30)]);
 
     // Paging inside a group of weighted sets uses the identifier.
-    let page = client
-        .list_resource_record_sets()
-        .hosted_zone_id(&zone)
-        .start_record_name("w.example.com")
-        .start_record_type(RrType::A)
-        .max_items(1)
-        .send()
-        .await
-        .unwrap();
+    let page = page_from(&client, &zone, "w.example.com", Some(RrType::A), 1).await;
     assert_eq!(
         page.resource_record_sets()[0].set_identifier(),
         Some("blue")
@@ -1266,14 +1226,14 @@ async fn seeded_alias_and_routing_sets_are_listed_with_their_fields() {
 
     // A simple set cannot join the weighted group, nor a weighted set a
     // simple one.
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![create("w.example.com", "A", 60, &["192.0.2.9"])],
+        [create("w.example.com", "A", 60, &["192.0.2.9"])],
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "RRSet with DNS name w.example.com., type A cannot be created as weighted sets exist with the same name and type."
         ]
@@ -1281,17 +1241,17 @@ async fn seeded_alias_and_routing_sets_are_listed_with_their_fields() {
     let mut weighted_x = rrset("x.example.com", "A", 60, &["192.0.2.1"]);
     weighted_x.set_identifier = Some("one".to_owned());
     weighted_x.weight = Some(1);
-    let result = submit(
+    let messages = refused(
         &client,
         &zone,
-        vec![
+        [
             create("x.example.com", "A", 60, &["192.0.2.1"]),
             change(ChangeAction::Create, weighted_x),
         ],
     )
     .await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "RRSet with DNS name x.example.com., type A, SetIdentifier one cannot be created as a non-weighted set exists with the same name and type."
         ]
@@ -1301,9 +1261,9 @@ async fn seeded_alias_and_routing_sets_are_listed_with_their_fields() {
     // a changed weight does not.
     let mut wrong = weighted[0].clone();
     wrong.weight = Some(71);
-    let result = submit(&client, &zone, vec![change(ChangeAction::Delete, wrong)]).await;
+    let messages = refused(&client, &zone, [change(ChangeAction::Delete, wrong)]).await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         [
             "Tried to delete resource record set [name='w.example.com.', type='A', set-identifier='blue'] but the values provided do not match the current values"
         ]
@@ -1316,15 +1276,13 @@ async fn seeded_alias_and_routing_sets_are_listed_with_their_fields() {
         (sets[1].r#type(), sets[2].r#type()),
         (&RrType::Ns, &RrType::Soa)
     );
-    submit(&client, &zone, deletes[3..].to_vec()).await.unwrap();
-    submit(&client, &zone, vec![deletes[0].clone()])
-        .await
-        .unwrap();
+    apply(&client, &zone, deletes[3..].to_vec()).await;
+    apply(&client, &zone, [deletes[0].clone()]).await;
     assert_eq!(fake.record_sets(&zone).len(), 2);
     // The apex SOA and NS cannot go.
-    let result = submit(&client, &zone, vec![deletes[1].clone()]).await;
+    let messages = refused(&client, &zone, [deletes[1].clone()]).await;
     assert_eq!(
-        batch_messages(result),
+        messages,
         ["A HostedZone must contain at least one NS record for the zone itself."]
     );
 }
@@ -1343,7 +1301,7 @@ async fn invalid_input_for_malformed_changes() {
         )
         .build()
         .unwrap();
-    let error = submit(&client, &zone, vec![change(ChangeAction::Create, no_ttl)])
+    let error = submit(&client, &zone, [change(ChangeAction::Create, no_ttl)])
         .await
         .unwrap_err()
         .into_service_error();
@@ -1357,7 +1315,7 @@ async fn invalid_input_for_malformed_changes() {
     let error = submit(
         &client,
         &zone,
-        vec![create("x.example.com", "A", -1, &["192.0.2.1"])],
+        [create("x.example.com", "A", -1, &["192.0.2.1"])],
     )
     .await
     .unwrap_err();
@@ -1366,7 +1324,7 @@ async fn invalid_input_for_malformed_changes() {
     let error = submit(
         &client,
         &zone,
-        vec![create("x.example.com", "TXT", 60, &[&long])],
+        [create("x.example.com", "TXT", 60, &[&long])],
     )
     .await
     .unwrap_err();
@@ -1380,7 +1338,7 @@ async fn the_live_error_shape_has_only_the_joined_message() {
     let result = submit(
         &client,
         &zone,
-        vec![
+        [
             delete("a.example.com", "A", 60, &["192.0.2.1"]),
             delete("b.example.com", "A", 60, &["192.0.2.1"]),
         ],
@@ -1401,7 +1359,7 @@ async fn the_live_error_shape_has_only_the_joined_message() {
     let again = submit(
         &client,
         &zone,
-        vec![delete("a.example.com", "A", 60, &["192.0.2.1"])],
+        [delete("a.example.com", "A", 60, &["192.0.2.1"])],
     )
     .await;
     let again = again.unwrap_err().into_service_error();
@@ -1411,13 +1369,12 @@ async fn the_live_error_shape_has_only_the_joined_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_swaps_conflict_but_stay_consistent() {
     let (fake, client, zone) = setup().await;
-    submit(
+    apply(
         &client,
         &zone,
-        vec![create("swap.example.com", "TXT", 60, &["\"v0\""])],
+        [create("swap.example.com", "TXT", 60, &["\"v0\""])],
     )
-    .await
-    .unwrap();
+    .await;
     fake.set_latency(Duration::from_millis(40));
     fake.reset_counts();
 
@@ -1426,15 +1383,7 @@ async fn concurrent_swaps_conflict_but_stay_consistent() {
         let client = client.clone();
         let zone = zone.clone();
         tasks.push(tokio::spawn(async move {
-            let page = client
-                .list_resource_record_sets()
-                .hosted_zone_id(&zone)
-                .start_record_name("swap.example.com")
-                .start_record_type(RrType::Txt)
-                .max_items(1)
-                .send()
-                .await
-                .unwrap();
+            let page = page_from(&client, &zone, "swap.example.com", Some(RrType::Txt), 1).await;
             let current = page.resource_record_sets()[0].resource_records()[0]
                 .value()
                 .to_owned();

@@ -98,15 +98,13 @@ mod types;
 mod zones;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::Value;
-use wiremock::{Mock, MockServer, matchers};
 
 pub use types::{Fault, LoggedRequest};
 
-use respond::Responder;
+use crate::fake_http::FakeServer;
 use state::State;
 
 /// A fake Cloudflare v4 DNS API on localhost.
@@ -140,8 +138,7 @@ use state::State;
 /// ```
 #[derive(Clone)]
 pub struct FakeCloudflare {
-    server: Arc<MockServer>,
-    state: Arc<Mutex<State>>,
+    server: FakeServer<State>,
 }
 
 impl fmt::Debug for FakeCloudflare {
@@ -156,25 +153,9 @@ impl FakeCloudflare {
     /// Starts a fake with no zones on a free localhost port, accepting
     /// [`token`](Self::token), seeded with 0.
     pub async fn start() -> Self {
-        let state = Arc::new(Mutex::new(State::new()));
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(matchers::any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
-            })
-            .mount(&server)
-            .await;
         Self {
-            server: Arc::new(server),
-            state,
+            server: FakeServer::start(State::new(), respond::respond).await,
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The base URL, `http://127.0.0.1:PORT`, standing for
@@ -186,13 +167,13 @@ impl FakeCloudflare {
     /// The API token with DNS edit permission (a fixed test string unless
     /// [`with_token`](Self::with_token) changed it).
     pub fn token(&self) -> String {
-        self.lock().credentials.token.clone()
+        self.server.lock().credentials.token.clone()
     }
 
     /// Accepts `token` instead of the default one.
     #[must_use]
     pub fn with_token(self, token: impl Into<String>) -> Self {
-        self.lock().credentials.token = token.into();
+        self.server.lock().credentials.token = token.into();
         self
     }
 
@@ -200,7 +181,7 @@ impl FakeCloudflare {
     /// `10000 Authentication error`.
     #[must_use]
     pub fn with_read_only_token(self, token: impl Into<String>) -> Self {
-        self.lock().credentials.read_only.push(token.into());
+        self.server.lock().credentials.read_only.push(token.into());
         self
     }
 
@@ -208,7 +189,7 @@ impl FakeCloudflare {
     /// `X-Auth-Key` pair, with full access.
     #[must_use]
     pub fn with_legacy_key(self, email: impl Into<String>, key: impl Into<String>) -> Self {
-        self.lock().credentials.legacy = Some((email.into(), key.into()));
+        self.server.lock().credentials.legacy = Some((email.into(), key.into()));
         self
     }
 
@@ -217,7 +198,7 @@ impl FakeCloudflare {
     /// `result_info.per_page` reports the size used.
     #[must_use]
     pub fn with_max_per_page(self, cap: usize) -> Self {
-        self.lock().knobs.max_per_page = cap.max(1);
+        self.server.lock().knobs.max_per_page = cap.max(1);
         self
     }
 
@@ -225,14 +206,14 @@ impl FakeCloudflare {
     /// this is called), so runs repeat.
     #[must_use]
     pub fn with_seed(self, seed: u64) -> Self {
-        self.lock().reseed(seed);
+        self.server.lock().reseed(seed);
         self
     }
 
     /// How long a lost answer is held back (default 30 s).
     #[must_use]
     pub fn with_lost_answer_delay(self, delay: Duration) -> Self {
-        self.lock().knobs.lost_delay = delay;
+        self.server.lock().knobs.lost_delay = delay;
         self
     }
 
@@ -240,7 +221,7 @@ impl FakeCloudflare {
     /// `retry-after: {retry_after_secs}` and code 10100, without touching
     /// the state.
     pub fn set_throttle(&self, share: f64, retry_after_secs: u64) {
-        let mut state = self.lock();
+        let mut state = self.server.lock();
         state.knobs.throttle_share = share;
         state.knobs.retry_after_secs = retry_after_secs;
     }
@@ -248,14 +229,14 @@ impl FakeCloudflare {
     /// Answers this share (0.0–1.0) of all requests with an edge's HTTP 502
     /// HTML page, without touching the state. Drawn before throttling.
     pub fn set_server_errors(&self, share: f64) {
-        self.lock().knobs.server_error_share = share;
+        self.server.lock().knobs.server_error_share = share;
     }
 
     /// Delays every answer by `latency`. The state is read and changed
     /// when the request arrives and the answer waits afterwards, so
     /// concurrent clients race as they do against the real service.
     pub fn set_latency(&self, latency: Duration) {
-        self.lock().knobs.latency = latency;
+        self.server.lock().knobs.latency = latency;
     }
 
     /// Applies the next `n` writes (POST, PATCH, PUT, DELETE, batch) that
@@ -264,30 +245,30 @@ impl FakeCloudflare {
     /// so a client with a shorter timeout gives up on a change that was
     /// made. Failed writes count too.
     pub fn lose_next_answers(&self, n: usize) {
-        self.lock().knobs.lost_answers = n;
+        self.server.lock().knobs.lost_answers = n;
     }
 
     /// Handles the next `n` requests normally (writes are applied), then
     /// answers each with HTTP 200 and the first half of its body, which is
     /// not valid JSON.
     pub fn set_malformed_next(&self, n: usize) {
-        self.lock().knobs.malformed = n;
+        self.server.lock().knobs.malformed = n;
     }
 
     /// Every request answered since the start or the last
     /// [`clear_log`](Self::clear_log), in arrival order.
     pub fn requests(&self) -> Vec<LoggedRequest> {
-        self.lock().log.clone()
+        self.server.lock().log.clone()
     }
 
     /// How many requests [`requests`](Self::requests) holds.
     pub fn request_count(&self) -> usize {
-        self.lock().log.len()
+        self.server.lock().log.len()
     }
 
     /// Empties the request log.
     pub fn clear_log(&self) {
-        self.lock().log.clear();
+        self.server.lock().log.clear();
     }
 
     /// Creates an empty, active zone and returns its id (32 hex digits).
@@ -300,12 +281,17 @@ impl FakeCloudflare {
         let Some(canonical) = names::zone_name(name) else {
             panic!("invalid zone name {name:?}");
         };
-        self.lock().add_zone(canonical)
+        self.server.lock().add_zone(canonical)
     }
 
     /// The ids of all zones, in creation order.
     pub fn zone_ids(&self) -> Vec<String> {
-        self.lock().zones.iter().map(|z| z.id.clone()).collect()
+        self.server
+            .lock()
+            .zones
+            .iter()
+            .map(|z| z.id.clone())
+            .collect()
     }
 
     /// Stores `record` (a JSON object) in a zone without any check (for
@@ -323,7 +309,7 @@ impl FakeCloudflare {
             panic!("seed_record needs a JSON object, got {record}");
         };
         let now = ids::now_rfc3339();
-        let mut state = self.lock();
+        let mut state = self.server.lock();
         let Some((zone, rng)) = state.zone_and_rng(zone_id) else {
             drop(state);
             panic!("no zone {zone_id}");
@@ -338,7 +324,7 @@ impl FakeCloudflare {
     ///
     /// If there is no zone `zone_id`.
     pub fn records(&self, zone_id: &str) -> Vec<Value> {
-        let state = self.lock();
+        let state = self.server.lock();
         let Some(zone) = state.zone(zone_id) else {
             drop(state);
             panic!("no zone {zone_id}");

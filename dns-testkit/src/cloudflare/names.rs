@@ -128,31 +128,24 @@ mod tests {
     #[test]
     fn record_names() {
         let zone = "example.com";
-        assert_eq!(record_name("@", zone).unwrap(), "example.com");
-        assert_eq!(record_name("WWW", zone).unwrap(), "www.example.com");
-        assert_eq!(
-            record_name("www.Example.com", zone).unwrap(),
-            "www.example.com"
-        );
-        assert_eq!(
-            record_name("www.example.com.", zone).unwrap(),
-            "www.example.com"
-        );
-        assert_eq!(record_name("example.com", zone).unwrap(), "example.com");
-        assert_eq!(
-            record_name("My Web._http._tcp", zone).unwrap(),
-            "my web._http._tcp.example.com"
-        );
-        assert_eq!(
-            record_name("www.other.org", zone).unwrap(),
-            "www.other.org.example.com"
-        );
-        assert_eq!(
-            record_name("www.other.org.", zone).unwrap_err().codes(),
-            [9000]
-        );
-        assert_eq!(record_name("", zone).unwrap_err().codes(), [9000]);
-        assert_eq!(record_name("a..b", zone).unwrap_err().codes(), [9000]);
+        for (given, full) in [
+            ("@", "example.com"),
+            ("WWW", "www.example.com"),
+            ("www.Example.com", "www.example.com"),
+            ("www.example.com.", "www.example.com"),
+            ("example.com", "example.com"),
+            ("My Web._http._tcp", "my web._http._tcp.example.com"),
+            ("www.other.org", "www.other.org.example.com"),
+        ] {
+            assert_eq!(record_name(given, zone).unwrap(), full, "{given}");
+        }
+        for invalid in ["www.other.org.", "", "a..b"] {
+            assert_eq!(
+                record_name(invalid, zone).unwrap_err().codes(),
+                [9000],
+                "{invalid}"
+            );
+        }
         assert!(record_name(&"a".repeat(64), zone).is_err());
         assert!(!in_zone("badexample.com", zone));
     }

@@ -1,21 +1,21 @@
 //! The wiremock responder: injects faults, checks credentials, routes
 //! each request to its operation under the lock, and logs it.
 
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
 
 use super::error::ApiError;
 use super::ids;
-use super::list::{self, Query};
+use super::list;
 use super::ops;
 use super::route::Route;
 use super::state::{Access, Credentials, State};
 use super::types::{Fault, LoggedRequest};
 use super::zones::Zone;
+use crate::fake_http::{self, query};
 
 /// What a Cloudflare edge sends when the origin API is unreachable.
 const BAD_GATEWAY: &str = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n</body>\r\n</html>\r\n";
@@ -96,55 +96,44 @@ impl Answer {
     }
 }
 
-/// Answers every request from the shared state.
-#[derive(Debug, Clone)]
-pub(crate) struct Responder {
-    pub(crate) state: Arc<Mutex<State>>,
-}
+/// Answers one request from the state (under the fake's lock).
+pub(crate) fn respond(state: &mut State, request: &Request) -> ResponseTemplate {
+    let route = Route::parse(request.method.as_str(), request.url.path());
+    let batch_operations = matches!(route, Route::Batch(_)).then(|| ops::batch_size(&request.body));
 
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let route = Route::parse(request.method.as_str(), request.url.path());
-        let batch_operations =
-            matches!(route, Route::Batch(_)).then(|| ops::batch_size(&request.body));
+    let mut answer = if fake_http::roll(&mut state.fault_rng, state.knobs.server_error_share) {
+        Answer::bad_gateway()
+    } else if fake_http::roll(&mut state.fault_rng, state.knobs.throttle_share) {
+        let mut answer = Answer::error(&ApiError::throttled());
+        answer
+            .headers
+            .push(("retry-after", state.knobs.retry_after_secs.to_string()));
+        answer.fault = Some(Fault::Throttled);
+        answer
+    } else {
+        handle(state, &route, request)
+    };
 
-        let server_error_share = state.knobs.server_error_share;
-        let throttle_share = state.knobs.throttle_share;
-        let mut answer = if state.roll(server_error_share) {
-            Answer::bad_gateway()
-        } else if state.roll(throttle_share) {
-            let mut answer = Answer::error(&ApiError::throttled());
-            answer
-                .headers
-                .push(("retry-after", state.knobs.retry_after_secs.to_string()));
-            answer.fault = Some(Fault::Throttled);
-            answer
-        } else {
-            handle(&mut state, &route, request)
-        };
-
-        let mut delay = state.knobs.latency;
-        if answer.handled_write && state.knobs.lost_answers > 0 {
-            state.knobs.lost_answers -= 1;
-            delay += state.knobs.lost_delay;
-            answer.fault = Some(Fault::LostAnswer);
-        }
-        if state.knobs.malformed > 0 {
-            state.knobs.malformed -= 1;
-            answer = answer.malformed();
-        }
-        state.log.push(LoggedRequest {
-            method: request.method.as_str().to_owned(),
-            path: request.url.path().to_owned(),
-            query: request.url.query().unwrap_or_default().to_owned(),
-            status: answer.status,
-            batch_operations,
-            fault: answer.fault,
-            error_codes: answer.codes.clone(),
-        });
-        answer.template(delay)
+    let mut delay = state.knobs.latency;
+    if answer.handled_write && state.knobs.lost_answers > 0 {
+        state.knobs.lost_answers -= 1;
+        delay += state.knobs.lost_delay;
+        answer.fault = Some(Fault::LostAnswer);
     }
+    if state.knobs.malformed > 0 {
+        state.knobs.malformed -= 1;
+        answer = answer.malformed();
+    }
+    state.log.push(LoggedRequest {
+        method: request.method.as_str().to_owned(),
+        path: request.url.path().to_owned(),
+        query: request.url.query().unwrap_or_default().to_owned(),
+        status: answer.status,
+        batch_operations,
+        fault: answer.fault,
+        error_codes: answer.codes.clone(),
+    });
+    answer.template(delay)
 }
 
 /// Checks the credentials and runs the operation.
@@ -186,15 +175,6 @@ fn verify_token(credentials: &Credentials, request: &Request) -> Answer {
 /// A successful single-result envelope.
 fn ok(result: Value) -> Value {
     json!({"success": true, "errors": [], "messages": [], "result": result})
-}
-
-/// The query parameters, decoded.
-fn query(request: &Request) -> Query {
-    request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
 }
 
 /// The JSON body.

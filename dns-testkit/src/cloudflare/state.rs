@@ -3,13 +3,14 @@
 
 use std::time::Duration;
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 use wiremock::Request;
 
 use super::ids;
 use super::types::LoggedRequest;
 use super::zones::Zone;
+use crate::fake_http::unused_id;
 
 /// The default API token, 40 characters like a real one.
 pub(crate) const DEFAULT_TOKEN: &str = "fakeCloudflareTestToken_0123456789abcdef";
@@ -160,12 +161,6 @@ impl State {
         self.id_rng = StdRng::seed_from_u64(seed ^ ID_STREAM);
     }
 
-    /// Draws against `share`; a share of 0 does not touch the generator,
-    /// so a seeded sequence depends only on the knobs that are on.
-    pub(crate) fn roll(&mut self, share: f64) -> bool {
-        share > 0.0 && self.fault_rng.random::<f64>() < share
-    }
-
     /// The zone with id `id`.
     pub(crate) fn zone(&self, id: &str) -> Option<&Zone> {
         self.zones.iter().find(|z| z.id == id)
@@ -179,12 +174,10 @@ impl State {
 
     /// Adds an empty zone with a canonical `name` and returns its id.
     pub(crate) fn add_zone(&mut self, name: String) -> String {
-        let id = loop {
-            let id = ids::hex_id(&mut self.id_rng);
-            if self.zone(&id).is_none() {
-                break id;
-            }
-        };
+        let id = unused_id(
+            || ids::hex_id(&mut self.id_rng),
+            |id| self.zones.iter().any(|z| z.id == id),
+        );
         self.zones.push(Zone {
             id: id.clone(),
             name,

@@ -45,16 +45,14 @@ mod validate;
 mod xml;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use wiremock::{Mock, MockServer, matchers};
 
 pub use types::{BatchChange, BatchLog, BatchOutcome, FakeAlias, FakeRecordSet, RequestCounts};
 
-use respond::Responder;
+use crate::fake_http::FakeServer;
 use state::{State, set_key};
 
 /// A fake Route 53 endpoint on localhost.
@@ -116,8 +114,7 @@ use state::{State, set_key};
 /// ```
 #[derive(Clone)]
 pub struct FakeRoute53 {
-    server: Arc<MockServer>,
-    state: Arc<Mutex<State>>,
+    server: FakeServer<State>,
 }
 
 impl fmt::Debug for FakeRoute53 {
@@ -131,25 +128,9 @@ impl fmt::Debug for FakeRoute53 {
 impl FakeRoute53 {
     /// Starts a fake with no zones on a free localhost port.
     pub async fn start() -> Self {
-        let state = Arc::new(Mutex::new(State::new()));
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(matchers::any())
-            .respond_with(Responder {
-                state: Arc::clone(&state),
-            })
-            .mount(&server)
-            .await;
         Self {
-            server: Arc::new(server),
-            state,
+            server: FakeServer::start(State::new(), respond::respond).await,
         }
-    }
-
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// The endpoint to give the SDK, `http://127.0.0.1:PORT`.
@@ -167,39 +148,39 @@ impl FakeRoute53 {
     pub fn create_zone(&self, name: &str, private: bool) -> String {
         let name = names::canonical(name)
             .unwrap_or_else(|e| panic!("invalid zone name {name:?}: {}", e.message()));
-        self.lock().create_zone(name, private)
+        self.server.lock().create_zone(name, private)
     }
 
     /// Answers this share (0.0–1.0) of all requests, of any operation, with
     /// HTTP 400 `Throttling` / `Rate exceeded`, without touching the state.
     pub fn set_throttle_share(&self, share: f64) {
-        self.lock().knobs.throttle_share = share;
+        self.server.lock().knobs.throttle_share = share;
     }
 
     /// Answers this share (0.0–1.0) of `ChangeResourceRecordSets` requests
     /// (for an existing zone) with HTTP 400 `PriorRequestNotComplete`,
     /// without applying them.
     pub fn set_prior_request_share(&self, share: f64) {
-        self.lock().knobs.prior_request_share = share;
+        self.server.lock().knobs.prior_request_share = share;
     }
 
     /// Reseeds the generator that draws the throttling and prior-request
     /// shares (the seed is 0 until this is called), so runs repeat.
     pub fn set_seed(&self, seed: u64) {
-        self.lock().rng = StdRng::seed_from_u64(seed);
+        self.server.lock().rng = StdRng::seed_from_u64(seed);
     }
 
     /// Delays every response by `latency`. The state is read and changed
     /// when the request arrives and the answer waits afterwards, so
     /// concurrent clients race the way they do against the real service.
     pub fn set_latency(&self, latency: Duration) {
-        self.lock().knobs.latency = latency;
+        self.server.lock().knobs.latency = latency;
     }
 
     /// Answers every request with HTTP 403 `InvalidClientTokenId` / "The
     /// security token included in the request is invalid." while on.
     pub fn set_auth_failure(&self, on: bool) {
-        self.lock().knobs.auth_failure = on;
+        self.server.lock().knobs.auth_failure = on;
     }
 
     /// How many `GetChange` polls of a change answer PENDING before it is
@@ -208,7 +189,7 @@ impl FakeRoute53 {
     /// answer itself always says PENDING, like Route 53. A change keeps the
     /// value in force when it was submitted.
     pub fn set_insync_after(&self, polls: u32) {
-        self.lock().knobs.insync_after = polls;
+        self.server.lock().knobs.insync_after = polls;
     }
 
     /// Whether `InvalidChangeBatch` errors also carry the `<messages>` list
@@ -216,7 +197,7 @@ impl FakeRoute53 {
     /// The live service only sends `Message`, `[first, second]`, which the
     /// SDK exposes as `message()`; turn this off to test against that.
     pub fn set_modelled_error_messages(&self, on: bool) {
-        self.lock().knobs.modelled_messages = on;
+        self.server.lock().knobs.modelled_messages = on;
     }
 
     /// Stores `set` in a zone as it is, bypassing every check (for alias,
@@ -232,7 +213,7 @@ impl FakeRoute53 {
         if let Some(alias) = &mut set.alias {
             alias.dns_name = names::canonical_lenient(&alias.dns_name);
         }
-        let mut state = self.lock();
+        let mut state = self.server.lock();
         let Some(zone) = state.zones.get_mut(zone_id) else {
             drop(state);
             panic!("no hosted zone {zone_id}");
@@ -246,7 +227,7 @@ impl FakeRoute53 {
     ///
     /// If there is no zone `zone_id`.
     pub fn record_sets(&self, zone_id: &str) -> Vec<FakeRecordSet> {
-        let state = self.lock();
+        let state = self.server.lock();
         let Some(zone) = state.zones.get(zone_id) else {
             drop(state);
             panic!("no hosted zone {zone_id}");
@@ -257,20 +238,20 @@ impl FakeRoute53 {
     /// How many requests arrived, per operation, since the start or the
     /// last [`reset_counts`](Self::reset_counts).
     pub fn requests(&self) -> RequestCounts {
-        self.lock().counts
+        self.server.lock().counts
     }
 
     /// Every `ChangeResourceRecordSets` request received, in the order it
     /// was handled (refused ones included), since the start or the last
     /// [`reset_counts`](Self::reset_counts).
     pub fn batches(&self) -> Vec<BatchLog> {
-        self.lock().batches.clone()
+        self.server.lock().batches.clone()
     }
 
     /// Zeroes [`requests`](Self::requests) and empties
     /// [`batches`](Self::batches).
     pub fn reset_counts(&self) {
-        let mut state = self.lock();
+        let mut state = self.server.lock();
         state.counts = RequestCounts::default();
         state.batches.clear();
     }

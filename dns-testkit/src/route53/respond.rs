@@ -2,9 +2,8 @@
 //! the auth-failure and throttling knobs, and answers under the lock.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
 
-use wiremock::{Request, Respond, ResponseTemplate};
+use wiremock::{Request, ResponseTemplate};
 
 use super::batch;
 use super::error::ApiError;
@@ -15,6 +14,7 @@ use super::state::{SetKey, State};
 use super::types::{BatchLog, BatchOutcome};
 use super::validate::KNOWN_TYPES;
 use super::xml::{self, Doc};
+use crate::fake_http::{self, query};
 
 /// The operations the fake serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,59 +80,50 @@ fn route(request: &Request) -> Op {
     }
 }
 
-/// Answers every request from the shared state.
-#[derive(Debug, Clone)]
-pub(crate) struct Responder {
-    pub(crate) state: Arc<Mutex<State>>,
-}
-
-impl Respond for Responder {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
-        let op = route(request);
-        let counts = &mut state.counts;
-        counts.total += 1;
-        match op {
-            Op::ListHostedZones => counts.list_hosted_zones += 1,
-            Op::ListHostedZonesByName => counts.list_hosted_zones_by_name += 1,
-            Op::GetHostedZone(_) => counts.get_hosted_zone += 1,
-            Op::ListRecordSets(_) => counts.list_resource_record_sets += 1,
-            Op::ChangeRecordSets(_) => counts.change_resource_record_sets += 1,
-            Op::GetChange(_) => counts.get_change += 1,
-            Op::Unknown => counts.unknown += 1,
-        }
-        // Parsed before the knobs, so the batch log shows throttled and
-        // refused batches too.
-        let parsed = match &op {
-            Op::ChangeRecordSets(_) => Some(request::parse(&request.body)),
-            _ => None,
-        };
-        let throttle_share = state.knobs.throttle_share;
-        let result = if state.knobs.auth_failure {
-            state.counts.auth_failures += 1;
-            Err(ApiError::auth_failure())
-        } else if state.roll(throttle_share) {
-            state.counts.throttled += 1;
-            Err(ApiError::throttling())
-        } else {
-            dispatch(&mut state, &op, request, parsed.as_ref())
-        };
-        if let (Op::ChangeRecordSets(zone_id), Some(parsed)) = (&op, &parsed) {
-            log_batch(&mut state, zone_id, parsed, &result);
-        }
-        let request_id = ids::request_id();
-        let (status, body) = match result {
-            Ok(reply) => (200, reply.body),
-            Err(error) => (
-                error.status,
-                error.body(&request_id, state.knobs.modelled_messages),
-            ),
-        };
-        ResponseTemplate::new(status)
-            .insert_header("x-amzn-RequestId", request_id.as_str())
-            .set_body_raw(body.into_bytes(), "text/xml")
-            .set_delay(state.knobs.latency)
+/// Answers one request from the state (under the fake's lock).
+pub(crate) fn respond(state: &mut State, request: &Request) -> ResponseTemplate {
+    let op = route(request);
+    let counts = &mut state.counts;
+    counts.total += 1;
+    match op {
+        Op::ListHostedZones => counts.list_hosted_zones += 1,
+        Op::ListHostedZonesByName => counts.list_hosted_zones_by_name += 1,
+        Op::GetHostedZone(_) => counts.get_hosted_zone += 1,
+        Op::ListRecordSets(_) => counts.list_resource_record_sets += 1,
+        Op::ChangeRecordSets(_) => counts.change_resource_record_sets += 1,
+        Op::GetChange(_) => counts.get_change += 1,
+        Op::Unknown => counts.unknown += 1,
     }
+    // Parsed before the knobs, so the batch log shows throttled and
+    // refused batches too.
+    let parsed = match &op {
+        Op::ChangeRecordSets(_) => Some(request::parse(&request.body)),
+        _ => None,
+    };
+    let result = if state.knobs.auth_failure {
+        state.counts.auth_failures += 1;
+        Err(ApiError::auth_failure())
+    } else if fake_http::roll(&mut state.rng, state.knobs.throttle_share) {
+        state.counts.throttled += 1;
+        Err(ApiError::throttling())
+    } else {
+        dispatch(state, &op, request, parsed.as_ref())
+    };
+    if let (Op::ChangeRecordSets(zone_id), Some(parsed)) = (&op, &parsed) {
+        log_batch(state, zone_id, parsed, &result);
+    }
+    let request_id = ids::request_id();
+    let (status, body) = match result {
+        Ok(reply) => (200, reply.body),
+        Err(error) => (
+            error.status,
+            error.body(&request_id, state.knobs.modelled_messages),
+        ),
+    };
+    ResponseTemplate::new(status)
+        .insert_header("x-amzn-RequestId", request_id.as_str())
+        .set_body_raw(body.into_bytes(), "text/xml")
+        .set_delay(state.knobs.latency)
 }
 
 /// A successful answer.
@@ -187,14 +178,6 @@ fn log_batch(
         value_chars: changes.iter().map(request::ParsedChange::value_chars).sum(),
         outcome,
     });
-}
-
-fn query(request: &Request) -> HashMap<String, String> {
-    request
-        .url
-        .query_pairs()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect()
 }
 
 /// `maxitems`: `default` if absent, at most `cap`, at least 1.
@@ -405,8 +388,7 @@ fn change_record_sets(
     if !state.zones.contains_key(id) {
         return Err(ApiError::no_such_hosted_zone(id));
     }
-    let prior_share = state.knobs.prior_request_share;
-    if state.roll(prior_share) {
+    if fake_http::roll(&mut state.rng, state.knobs.prior_request_share) {
         return Err(ApiError::prior_request_not_complete());
     }
     let parsed = parsed.as_ref().map_err(Clone::clone)?;

@@ -3,12 +3,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+use rand::SeedableRng;
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
 
 use super::ids;
 use super::names;
 use super::types::{BatchLog, FakeRecordSet, RequestCounts};
+use crate::fake_http::unused_id;
 
 /// Identifies a set within a zone and orders the zone like Route 53 lists
 /// it: (reversed escaped name, type, set identifier).
@@ -100,20 +101,9 @@ impl State {
         }
     }
 
-    /// Draws against `share`; does not touch the generator for a share of
-    /// 0 so seeded sequences only depend on the requests that could fail.
-    pub(crate) fn roll(&mut self, share: f64) -> bool {
-        share > 0.0 && self.rng.random::<f64>() < share
-    }
-
     /// Adds a zone with its apex SOA and NS sets and returns its id.
     pub(crate) fn create_zone(&mut self, name: String, private: bool) -> String {
-        let id = loop {
-            let id = ids::random_id('Z');
-            if !self.zones.contains_key(&id) {
-                break id;
-            }
-        };
+        let id = unused_id(|| ids::random_id('Z'), |id| self.zones.contains_key(id));
         let servers = [
             "ns-1536.awsdns-00.co.uk.",
             "ns-0.awsdns-00.com.",
@@ -147,12 +137,7 @@ impl State {
 
     /// Records an accepted change and returns it.
     pub(crate) fn new_change(&mut self, comment: Option<String>) -> ChangeRecord {
-        let id = loop {
-            let id = ids::random_id('C');
-            if !self.changes.contains_key(&id) {
-                break id;
-            }
-        };
+        let id = unused_id(|| ids::random_id('C'), |id| self.changes.contains_key(id));
         let change = ChangeRecord {
             id: id.clone(),
             submitted_at: ids::now_iso8601(),
