@@ -10,7 +10,6 @@ use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde_json::Value;
-use tokio::time::Instant;
 
 use crate::PROVIDER;
 use crate::budget::RequestBudget;
@@ -53,6 +52,12 @@ impl Failure {
             error: Box::new(error),
             codes: Vec::new(),
         }
+    }
+}
+
+impl AsRef<Error> for Failure {
+    fn as_ref(&self) -> &Error {
+        &self.error
     }
 }
 
@@ -135,34 +140,19 @@ impl Api {
         query: &[(&str, String)],
         body: Option<&B>,
     ) -> Result<Answer, Failure> {
-        let start = Instant::now();
-        let mut attempt = 1;
-        loop {
-            self.budget.acquire().await;
-            let failure = match self.once(method.clone(), path, query, body).await {
-                Ok(answer) => return Ok(answer),
-                Err(f) => f,
-            };
-            if let Some(after) = failure.error.retry_after() {
-                self.budget.hold_off(after);
-            }
-            if !failure.error.is_retryable() || attempt >= self.retry.max_attempts() {
-                return Err(failure);
-            }
-            let wait = self.retry.delay(attempt - 1, &failure.error);
-            if start.elapsed().saturating_add(wait) > self.retry.max_elapsed() {
-                tracing::debug!(
-                    attempt,
-                    ?wait,
-                    "cloudflare: retry budget exhausted: {}",
-                    failure.error
-                );
-                return Err(failure);
-            }
-            tracing::debug!(attempt, ?wait, %method, path, "cloudflare: retrying after: {}", failure.error);
-            tokio::time::sleep(wait).await;
-            attempt += 1;
-        }
+        self.retry
+            .run(|| async {
+                self.budget.acquire().await;
+                let answer = self.once(method.clone(), path, query, body).await;
+                if let Err(failure) = &answer
+                    && let Some(after) = failure.error.retry_after()
+                {
+                    // Cloudflare's block is per account: hold every request back.
+                    self.budget.hold_off(after);
+                }
+                answer
+            })
+            .await
     }
 
     async fn once<B: Serialize + ?Sized>(

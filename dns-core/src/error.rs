@@ -204,6 +204,14 @@ impl Error {
     }
 }
 
+/// Lets [`RetryPolicy::run`](crate::RetryPolicy::run) take plain `Error`s as
+/// well as backend types that wrap one.
+impl AsRef<Self> for Error {
+    fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
 impl From<ParseError> for Error {
     fn from(e: ParseError) -> Self {
         Self::InvalidInput(e.to_string())

@@ -7,7 +7,7 @@ use std::time::Duration;
 use rand::RngExt;
 use tokio::time::Instant;
 
-use crate::error::{Error, Result};
+use crate::error::Error;
 
 /// When and how often to retry a failed operation.
 ///
@@ -100,11 +100,6 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The time budget for all attempts and waits together.
-    pub fn max_elapsed(&self) -> Duration {
-        self.max_elapsed
-    }
-
     /// The ceiling of the jittered wait before retry `retry` (0-based).
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry.min(31));
@@ -127,25 +122,31 @@ impl RetryPolicy {
 
     /// Runs `op` until it succeeds, fails with a non-retryable error, or the
     /// attempts or time run out.
-    pub async fn run<T, F, Fut>(&self, mut op: F) -> Result<T>
+    ///
+    /// The error type may be [`Error`] itself or any type that carries one
+    /// ([`AsRef<Error>`]), so a backend can keep its own details (a
+    /// provider's raw error codes) next to the error that decides retries.
+    pub async fn run<T, E, F, Fut>(&self, mut op: F) -> std::result::Result<T, E>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T>>,
+        Fut: Future<Output = std::result::Result<T, E>>,
+        E: AsRef<Error>,
     {
         let start = Instant::now();
         let mut attempt = 1;
         loop {
-            let err = match op().await {
+            let failure = match op().await {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
+            let err = failure.as_ref();
             if !err.is_retryable() || attempt >= self.max_attempts {
-                return Err(err);
+                return Err(failure);
             }
-            let wait = self.delay(attempt - 1, &err);
+            let wait = self.delay(attempt - 1, err);
             if start.elapsed().saturating_add(wait) > self.max_elapsed {
                 tracing::debug!(attempt, ?wait, "retry budget exhausted: {err}");
-                return Err(err);
+                return Err(failure);
             }
             tracing::debug!(attempt, ?wait, "retrying after: {err}");
             tokio::time::sleep(wait).await;
@@ -157,6 +158,7 @@ impl RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Result;
     use std::sync::atomic::{AtomicU32, Ordering};
 
     fn throttled(after: Option<Duration>) -> Error {
