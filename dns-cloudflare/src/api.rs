@@ -276,13 +276,9 @@ impl Api {
             q.push(("per_page", per_page.to_string()));
             let answer = self.call::<()>(Method::GET, path, &q, None).await?;
             let Value::Array(items) = answer.result else {
-                return Err(Failure::new(Error::Provider {
-                    provider: PROVIDER.into(),
-                    code: None,
-                    message: format!("GET {path}: the listing's result is not an array"),
-                    request_id: None,
-                    retryable: false,
-                }));
+                return Err(Failure::new(unexpected(format!(
+                    "GET {path}: the listing's result is not an array"
+                ))));
             };
             let got = items.len() as u64;
             out.extend(items);
@@ -298,6 +294,18 @@ impl Api {
             }
             page += 1;
         }
+    }
+}
+
+/// An answer this crate cannot make sense of (not retryable: the same
+/// answer would come again).
+pub(crate) fn unexpected(message: String) -> Error {
+    Error::Provider {
+        provider: PROVIDER.into(),
+        code: None,
+        message,
+        request_id: None,
+        retryable: false,
     }
 }
 

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
+use crate::lock;
+
 /// No single wait is longer than this (a budget of one request a year
 /// would otherwise overflow time arithmetic).
 const MAX_WAIT: Duration = Duration::from_secs(24 * 3_600);
@@ -103,7 +105,7 @@ impl RequestBudget {
     pub async fn acquire(&self) {
         let Some(inner) = &self.inner else { return };
         let wait = {
-            let mut bucket = inner.lock().unwrap_or_else(|e| e.into_inner());
+            let mut bucket = lock(inner);
             let now = Instant::now();
             bucket.refill(now);
             bucket.tokens -= 1.0;
@@ -129,7 +131,7 @@ impl RequestBudget {
     /// Holds every request back for `delay` (the provider's `Retry-After`).
     pub fn hold_off(&self, delay: Duration) {
         let Some(inner) = &self.inner else { return };
-        let mut bucket = inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut bucket = lock(inner);
         let now = Instant::now();
         let until = now.checked_add(delay.min(MAX_WAIT)).unwrap_or(now);
         if bucket.hold_until.is_none_or(|u| u < until) {
@@ -140,7 +142,7 @@ impl RequestBudget {
     /// Whole tokens available now (`None` when unlimited).
     pub fn available(&self) -> Option<u32> {
         let inner = self.inner.as_ref()?;
-        let mut bucket = inner.lock().unwrap_or_else(|e| e.into_inner());
+        let mut bucket = lock(inner);
         bucket.refill(Instant::now());
         // Truncation is what "whole tokens" means; the value is within 0..=burst.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
@@ -149,9 +151,9 @@ impl RequestBudget {
 
     /// Total time requests have been told to wait so far, across clones.
     pub fn total_wait(&self) -> Duration {
-        self.inner.as_ref().map_or(Duration::ZERO, |inner| {
-            inner.lock().unwrap_or_else(|e| e.into_inner()).waited
-        })
+        self.inner
+            .as_ref()
+            .map_or(Duration::ZERO, |inner| lock(inner).waited)
     }
 }
 
@@ -168,7 +170,7 @@ impl fmt::Debug for RequestBudget {
         match &self.inner {
             None => f.write_str("RequestBudget(unlimited)"),
             Some(inner) => {
-                let bucket = inner.lock().unwrap_or_else(|e| e.into_inner());
+                let bucket = lock(inner);
                 f.debug_struct("RequestBudget")
                     .field("burst", &bucket.burst)
                     .field("per_second", &bucket.per_second)

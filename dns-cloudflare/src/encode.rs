@@ -40,13 +40,7 @@ pub(crate) fn name_from_api(text: &str) -> Result<Name> {
 }
 
 fn unreadable(what: &str, why: &str) -> Error {
-    Error::Provider {
-        provider: crate::PROVIDER.into(),
-        code: None,
-        message: format!("cannot read {what:?} from Cloudflare: {why}"),
-        request_id: None,
-        retryable: false,
-    }
+    crate::api::unexpected(format!("cannot read {what:?} from Cloudflare: {why}"))
 }
 
 /// The body that creates `value` at `name`.
@@ -111,12 +105,14 @@ pub(crate) fn body(
             ));
         }
     }
-    if options.proxied && matches!(rtype, RecordType::A | RecordType::AAAA | RecordType::CNAME) {
-        body.proxied = Some(true);
-        // Cloudflare serves proxied records with its own TTL.
-        body.ttl = 1;
-    } else if matches!(rtype, RecordType::A | RecordType::AAAA | RecordType::CNAME) {
-        body.proxied = Some(false);
+    // Only these types can be proxied; say so explicitly for them, so a
+    // default elsewhere never turns proxying on.
+    if matches!(rtype, RecordType::A | RecordType::AAAA | RecordType::CNAME) {
+        body.proxied = Some(options.proxied);
+        if options.proxied {
+            // Cloudflare serves proxied records with its own TTL.
+            body.ttl = 1;
+        }
     }
     Ok(body)
 }

@@ -47,6 +47,12 @@ mod wire;
 /// The provider's short name in errors and logs.
 pub const PROVIDER: &str = "cloudflare";
 
+/// Locks a mutex, recovering the data if another thread panicked holding it
+/// (every critical section here leaves the data consistent).
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub use budget::{CLOUDFLARE_LIMIT, RequestBudget};
 pub use builder::{CloudflareBuilder, DEFAULT_BASE_URL, ENV_EMAIL, ENV_KEY, ENV_TOKEN};
 pub use options::{CloudflareRecord, RecordOptions};

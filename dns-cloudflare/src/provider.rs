@@ -16,14 +16,14 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::time::Instant;
 
-use crate::PROVIDER;
-use crate::api::{Api, Failure};
+use crate::api::{Api, Failure, unexpected};
 use crate::budget::RequestBudget;
 use crate::builder::CloudflareBuilder;
 use crate::encode;
 use crate::options::{CloudflareRecord, RecordOptions};
 use crate::plan::{self, Op};
 use crate::wire::{Batch, Delete, Patch, RecordJson, ZoneJson};
+use crate::{PROVIDER, lock};
 
 /// Cloudflare's TTL bounds: 1 (automatic) or 30 (Enterprise; 60 on other
 /// plans, which Cloudflare itself enforces) to 86,400.
@@ -146,15 +146,11 @@ pub struct CloudflareProvider {
 
 impl CloudflareProvider {
     pub(crate) fn new(api: Api, settings: Settings) -> Self {
-        let zones = ZoneCache {
-            zones: settings.pinned.clone(),
-            fetched: None,
-        };
         Self {
             inner: Arc::new(Inner {
                 api,
                 settings,
-                zones: Mutex::new(zones),
+                zones: Mutex::default(),
                 snapshot: Mutex::default(),
                 sizes: Mutex::default(),
                 generation: AtomicU64::new(0),
@@ -267,23 +263,23 @@ impl CloudflareProvider {
     fn check(&self, zone: &Zone, changes: &[Change], options: &RecordOptions) -> Result<()> {
         self.capabilities().check(PROVIDER, zone, changes)?;
         for change in changes {
-            let writes = matches!(change, Change::Upsert(_) | Change::Add(_));
-            if writes && change.record_type() == RecordType::SRV && !srv_owner(change.name()) {
+            let (Change::Upsert(set) | Change::Add(set)) = change else {
+                continue;
+            };
+            if set.record_type() == RecordType::SRV && !srv_owner(set.name()) {
                 return Err(Error::unsupported(
                     PROVIDER,
                     format!(
                         "an SRV record at {}: Cloudflare wants SRV names of the form _service._proto.domain (or instance._service._proto.domain)",
-                        change.name()
+                        set.name()
                     ),
                 ));
             }
-            if let Change::Upsert(set) | Change::Add(set) = change {
-                let ttl = set.ttl();
-                if ttl != TTL_AUTOMATIC && !(TTL_MIN..=TTL_MAX).contains(&ttl) {
-                    return Err(Error::InvalidInput(format!(
-                        "{change}: Cloudflare TTLs are 1 (automatic) or {TTL_MIN}..={TTL_MAX}, not {ttl}"
-                    )));
-                }
+            let ttl = set.ttl();
+            if ttl != TTL_AUTOMATIC && !(TTL_MIN..=TTL_MAX).contains(&ttl) {
+                return Err(Error::InvalidInput(format!(
+                    "{change}: Cloudflare TTLs are 1 (automatic) or {TTL_MIN}..={TTL_MAX}, not {ttl}"
+                )));
             }
         }
         // Encoding every value once surfaces what Cloudflare cannot store.
@@ -459,12 +455,13 @@ impl CloudflareProvider {
         Ok(zones)
     }
 
-    fn cached_zones(&self, fresh_only: bool) -> Option<Vec<Zone>> {
+    /// The zone list, if fetched within the cache TTL.
+    fn fresh_zones(&self) -> Option<Vec<Zone>> {
         let cache = lock(&self.inner.zones);
         let fresh = cache
             .fetched
             .is_some_and(|t| t.elapsed() <= self.inner.settings.zone_cache_ttl);
-        (fresh || (!fresh_only && !cache.zones.is_empty())).then(|| cache.zones.clone())
+        fresh.then(|| cache.zones.clone())
     }
 }
 
@@ -524,18 +521,8 @@ fn partial(error: Error, done: usize, total: usize) -> Error {
     }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 fn malformed(what: &'static str) -> impl Fn(serde_json::Error) -> Error {
-    move |e| Error::Provider {
-        provider: PROVIDER.into(),
-        code: None,
-        message: format!("unexpected {what} JSON from Cloudflare: {e}"),
-        request_id: None,
-        retryable: false,
-    }
+    move |e| unexpected(format!("unexpected {what} JSON from Cloudflare: {e}"))
 }
 
 /// Reads listed records. One that cannot be read is left out with a
@@ -603,7 +590,7 @@ impl DnsProvider for CloudflareProvider {
     }
 
     async fn list_zones(&self) -> Result<Vec<Zone>> {
-        match self.cached_zones(true) {
+        match self.fresh_zones() {
             Some(zones) => Ok(zones),
             None => self.fetch_zones().await,
         }
@@ -611,7 +598,7 @@ impl DnsProvider for CloudflareProvider {
 
     async fn find_zone(&self, name: &Name) -> Result<Zone> {
         let pinned = longest_suffix(&self.inner.settings.pinned, name);
-        let cached = self.cached_zones(true);
+        let cached = self.fresh_zones();
         let known = cached.as_deref().and_then(|z| longest_suffix(z, name));
         if let Some(zone) = known.or(pinned) {
             return Ok(zone);
