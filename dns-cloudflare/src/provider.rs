@@ -1,6 +1,6 @@
 //! [`CloudflareProvider`]: the [`DnsProvider`] over Cloudflare's v4 API.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -475,14 +475,6 @@ fn srv_owner(name: &Name) -> bool {
     (underscored(0) && underscored(1)) || (underscored(1) && underscored(2))
 }
 
-fn longest_suffix(zones: &[Zone], name: &Name) -> Option<Zone> {
-    zones
-        .iter()
-        .filter(|z| name.is_subdomain_of(&z.name))
-        .max_by_key(|z| z.name.labels().len())
-        .cloned()
-}
-
 fn records_path(zone: &Zone) -> String {
     format!("/zones/{}/dns_records", path_id(&zone.id))
 }
@@ -542,32 +534,26 @@ fn parse_records(items: Vec<Value>) -> Vec<CloudflareRecord> {
         .collect()
 }
 
-/// Groups records into sets by (name, type), in listing order.
+/// Groups records into sets by (name, type), sorted as the contract says
+/// (names in canonical order, then type).
 fn group(records: &[CloudflareRecord]) -> Vec<RecordSet> {
-    let mut order: Vec<(Name, RecordType)> = Vec::new();
-    let mut sets: HashMap<(Name, RecordType), (u32, Vec<dns_core::RData>)> = HashMap::new();
+    let mut sets: BTreeMap<(Name, RecordType), (u32, Vec<dns_core::RData>)> = BTreeMap::new();
     for r in records {
-        let key = (r.name.clone(), r.data.record_type());
-        let entry = sets.entry(key.clone()).or_insert_with(|| {
-            order.push(key);
-            (u32::MAX, Vec::new())
-        });
+        let entry = sets
+            .entry((r.name.clone(), r.data.record_type()))
+            .or_insert((u32::MAX, Vec::new()));
         entry.0 = entry.0.min(r.ttl);
         entry.1.push(r.data.clone());
     }
-    order
-        .into_iter()
-        .filter_map(|key| {
-            let (ttl, values) = sets.remove(&key)?;
-            match RecordSet::with_type(key.0.clone(), key.1, ttl, values) {
-                Ok(set) => Some(set),
-                Err(e) => {
+    sets.into_iter()
+        .filter_map(|((name, rtype), (ttl, values))| {
+            RecordSet::with_type(name.clone(), rtype, ttl, values)
+                .map_err(|e| {
                     // Cloudflare refuses two CNAMEs at a name; if it ever lists
                     // them, say so rather than fail the whole listing.
-                    tracing::warn!("cloudflare: skipping {} {}: {e}", key.0, key.1);
-                    None
-                }
-            }
+                    tracing::warn!("cloudflare: skipping {name} {rtype}: {e}");
+                })
+                .ok()
         })
         .collect()
 }
@@ -597,17 +583,21 @@ impl DnsProvider for CloudflareProvider {
     }
 
     async fn find_zone(&self, name: &Name) -> Result<Zone> {
-        let pinned = longest_suffix(&self.inner.settings.pinned, name);
+        let pinned = Zone::longest_match(&self.inner.settings.pinned, name).cloned();
         let cached = self.fresh_zones();
-        let known = cached.as_deref().and_then(|z| longest_suffix(z, name));
+        let known = cached
+            .as_deref()
+            .and_then(|z| Zone::longest_match(z, name).cloned());
         if let Some(zone) = known.or(pinned) {
             return Ok(zone);
         }
         // Not in a fresh list (or no list yet): fetch once.
         let zones = self.fetch_zones().await?;
-        longest_suffix(&zones, name).ok_or_else(|| Error::ZoneNotFound {
-            zone: name.to_string(),
-        })
+        Zone::longest_match(&zones, name)
+            .cloned()
+            .ok_or_else(|| Error::ZoneNotFound {
+                zone: name.to_string(),
+            })
     }
 
     async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>> {

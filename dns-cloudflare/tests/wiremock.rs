@@ -236,6 +236,10 @@ async fn listing_reads_every_page_and_groups_records_into_sets() {
         "automatic TTL"
     );
     assert_eq!(sets.len(), 7);
+    assert!(
+        sets.windows(2).all(|w| w[0].key() < w[1].key()),
+        "sets in canonical name order, then type"
+    );
     let native = p.list_records(&zone()).await.unwrap();
     let cdn = native.iter().find(|r| r.id == "r8").unwrap();
     assert!(cdn.options.proxied);

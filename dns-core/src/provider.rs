@@ -43,6 +43,32 @@ impl Zone {
         self.private = private;
         self
     }
+
+    /// The zone of `zones` that holds `name`: the one whose apex is the
+    /// longest suffix of `name`, label by label; the public one when a
+    /// public and a private zone share the apex. The rule
+    /// [`DnsProvider::find_zone`] follows, for backends that look zones up
+    /// in their own caches.
+    ///
+    /// ```
+    /// use dns_core::{Name, Zone};
+    /// let zones = [
+    ///     Zone::new("z1", Name::parse("example.com").unwrap()),
+    ///     Zone::new("z2", Name::parse("sub.example.com").unwrap()),
+    /// ];
+    /// let found = Zone::longest_match(&zones, &Name::parse("a.sub.example.com").unwrap());
+    /// assert_eq!(found.map(|z| z.id.as_str()), Some("z2"));
+    /// assert!(Zone::longest_match(&zones, &Name::parse("example.org").unwrap()).is_none());
+    /// ```
+    pub fn longest_match<'a>(
+        zones: impl IntoIterator<Item = &'a Self>,
+        name: &Name,
+    ) -> Option<&'a Self> {
+        zones
+            .into_iter()
+            .filter(|z| name.is_subdomain_of(&z.name))
+            .max_by_key(|z| (z.name.labels().len(), !z.private))
+    }
 }
 
 impl fmt::Display for Zone {
@@ -342,10 +368,8 @@ pub trait DnsProvider: Send + Sync + fmt::Debug + 'static {
     /// zone share the apex the public one is returned.
     async fn find_zone(&self, name: &Name) -> Result<Zone> {
         let zones = self.list_zones().await?;
-        zones
-            .into_iter()
-            .filter(|z| name.is_subdomain_of(&z.name))
-            .max_by_key(|z| (z.name.labels().len(), !z.private))
+        Zone::longest_match(&zones, name)
+            .cloned()
             .ok_or_else(|| Error::ZoneNotFound {
                 zone: name.to_string(),
             })
