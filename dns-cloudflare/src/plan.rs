@@ -217,6 +217,10 @@ mod tests {
     fn set(name: &str, ttl: u32, values: impl IntoIterator<Item = RData>) -> RecordSet {
         RecordSet::new(n(name), ttl, values).unwrap()
     }
+    /// The plan with default options.
+    fn planned(changes: &[Change], current: &[CloudflareRecord]) -> Vec<Op> {
+        plan(changes, current, &RecordOptions::default()).unwrap()
+    }
     fn kinds(ops: &[Op]) -> Vec<String> {
         ops.iter()
             .map(|o| match o {
@@ -244,12 +248,10 @@ mod tests {
     #[test]
     fn add_posts_new_values_and_guards_present_ones() {
         let current = [rec("r1", "www.example.com", a(1), 60)];
-        let ops = plan(
+        let ops = planned(
             &[Change::Add(set("www.example.com", 60, [a(1), a(2)]))],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(
             kinds(&ops),
             ["guard r1 ttl 60", "post www.example.com 192.0.2.2"]
@@ -262,12 +264,10 @@ mod tests {
             rec("r1", "www.example.com", a(1), 60),
             rec("r2", "www.example.com", a(2), 60),
         ];
-        let ops = plan(
+        let ops = planned(
             &[Change::Add(set("www.example.com", 300, [a(3)]))],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(
             kinds(&ops),
             [
@@ -284,19 +284,15 @@ mod tests {
             rec("r1", "www.example.com", a(1), 60),
             rec("r2", "www.example.com", a(2), 60),
         ];
-        let ops = plan(
+        let ops = planned(
             &[Change::Remove(set("www.example.com", 60, [a(1), a(9)]))],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(kinds(&ops), ["delete r1"]);
-        let none = plan(
+        let none = planned(
             &[Change::Remove(set("www.example.com", 60, [a(9)]))],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert!(none.is_empty());
     }
 
@@ -313,12 +309,10 @@ mod tests {
             ),
             rec("o1", "other.example.com", a(1), 60),
         ];
-        let ops = plan(
+        let ops = planned(
             &[Change::Upsert(set("www.example.com", 60, [a(2), a(3)]))],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(
             kinds(&ops),
             [
@@ -333,15 +327,13 @@ mod tests {
     #[test]
     fn remove_then_add_in_one_apply_keeps_the_record() {
         let current = [rec("r1", "www.example.com", a(1), 60)];
-        let ops = plan(
+        let ops = planned(
             &[
                 Change::Remove(set("www.example.com", 60, [a(1)])),
                 Change::Add(set("www.example.com", 60, [a(1)])),
             ],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(
             kinds(&ops),
             ["guard r1 ttl 60"],
@@ -353,12 +345,10 @@ mod tests {
     fn proxied_records_keep_their_ttl_and_flag() {
         let mut proxied = rec("r1", "www.example.com", a(1), 1);
         proxied.options.proxied = true;
-        let ops = plan(
+        let ops = planned(
             &[Change::Add(set("www.example.com", 300, [a(2)]))],
             &[proxied],
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(kinds(&ops), ["post www.example.com 192.0.2.2"]);
         let Op::Post { body } = &ops[0] else { panic!() };
         assert_eq!(body.proxied, Some(false));
@@ -367,7 +357,7 @@ mod tests {
     #[test]
     fn deletes_come_before_posts_across_keys() {
         let current = [rec("r1", "x.example.com", a(1), 60)];
-        let ops = plan(
+        let ops = planned(
             &[
                 Change::Add(set(
                     "_h._tcp.example.com",
@@ -381,9 +371,7 @@ mod tests {
                 Change::Upsert(set("x.example.com", 60, [RData::CNAME(n("y.example.com"))])),
             ],
             &current,
-            &RecordOptions::default(),
-        )
-        .unwrap();
+        );
         assert_eq!(
             kinds(&ops),
             [
