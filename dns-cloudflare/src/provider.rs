@@ -633,6 +633,10 @@ impl DnsProvider for CloudflareProvider {
         let options = self.inner.settings.options.clone();
         self.apply_with_options(zone, changes, &options).await
     }
+
+    fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {
+        self.check(zone, changes, &self.inner.settings.options)
+    }
 }
 
 impl fmt::Debug for CloudflareProvider {

@@ -733,6 +733,10 @@ async fn bad_input_fails_before_any_request() {
         let err = p.apply(&z, &changes).await.unwrap_err();
         assert!(expected(&err), "{what}: {err:?}");
         assert!(!err.to_string().is_empty());
+        // `validate` refuses the same input, through `dyn DnsProvider` too.
+        let dynamic: &dyn DnsProvider = &p;
+        let checked = dynamic.validate(&z, &changes).unwrap_err();
+        assert_eq!(checked.to_string(), err.to_string(), "{what}");
     }
     assert!(
         server.received_requests().await.unwrap().is_empty(),

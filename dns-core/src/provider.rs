@@ -396,6 +396,17 @@ pub trait DnsProvider: Send + Sync + fmt::Debug + 'static {
     /// Applies `changes` in order, with the semantics of [`Change`] and the
     /// atomicity the capabilities declare. An empty batch does nothing.
     async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport>;
+
+    /// Checks `changes` as [`apply`](Self::apply) does before it sends
+    /// anything, without sending anything: names in `zone`, types, TTLs and
+    /// values this provider can store. Callers use it to refuse bad input
+    /// before even looking the zone up (a `Zone` with an empty id will do).
+    /// The default runs [`Capabilities::check`]; backends with further
+    /// rules (Cloudflare's TTL floor, its SRV owner shape) add them.
+    fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {
+        self.capabilities()
+            .check(self.provider_name(), zone, changes)
+    }
 }
 
 macro_rules! forward_provider {
@@ -427,6 +438,9 @@ macro_rules! forward_provider {
             }
             async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
                 (**self).apply(zone, changes).await
+            }
+            fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {
+                (**self).validate(zone, changes)
             }
         }
     };

@@ -143,6 +143,9 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
     let failure = Failure::of(&err);
+    if let Some(missing) = missing_credentials(&err) {
+        return Error::Auth { message: missing };
+    }
     match err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             Error::Transport {
@@ -156,6 +159,27 @@ where
         },
         _ => from_failure(failure, zone),
     }
+}
+
+/// When the request never left because the credentials chain found
+/// nothing (or failed), a plain message naming where to put credentials;
+/// the SDK's own rendering of this case runs to a screenful of `Debug`.
+fn missing_credentials(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use aws_credential_types::provider::error::CredentialsError;
+    let mut source = err.source();
+    while let Some(e) = source {
+        if let Some(creds) = e.downcast_ref::<CredentialsError>() {
+            return Some(match creds {
+                CredentialsError::CredentialsNotLoaded(_) => "no AWS credentials found (tried the environment, \
+                    the shared config and credentials files, web identity, ECS and EC2 instance metadata): \
+                    set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance role"
+                    .to_owned(),
+                other => format!("loading AWS credentials failed: {other}"),
+            });
+        }
+        source = e.source();
+    }
+    None
 }
 
 /// Maps a service error by its code.

@@ -169,6 +169,23 @@ pub struct Candidate<'a> {
     pub target: &'a ResolvedTarget,
 }
 
+impl<'a> Candidate<'a> {
+    /// Every target of `instances`, each with its instance, in order (what
+    /// [`Discovery::candidates`] gives for a whole discovery, for any
+    /// selection of resolved instances).
+    pub fn all(instances: &'a [ResolvedInstance]) -> Vec<Self> {
+        instances
+            .iter()
+            .flat_map(|instance| {
+                instance
+                    .targets
+                    .iter()
+                    .map(move |target| Candidate { instance, target })
+            })
+            .collect()
+    }
+}
+
 impl SrvRecord for Candidate<'_> {
     fn srv(&self) -> &Srv {
         &self.target.srv
@@ -185,15 +202,7 @@ impl Discovery {
     /// DNS-SD itself leaves the choice of instance to the user; use
     /// [`instance`](Self::instance) to choose one by name instead.
     pub fn candidates(&self) -> Vec<Candidate<'_>> {
-        self.instances
-            .iter()
-            .flat_map(|instance| {
-                instance
-                    .targets
-                    .iter()
-                    .map(move |target| Candidate { instance, target })
-            })
-            .collect()
+        Candidate::all(&self.instances)
     }
 
     /// Whether every lookup succeeded.

@@ -1,0 +1,476 @@
+//! The command line: every subcommand, its options and its `--help` examples.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dns_core::{Label, Name, RecordType, ServiceType};
+
+const AFTER_HELP: &str = "\
+Exit status: 0 done, 1 the operation failed, 2 usage error.
+
+Examples:
+  # at boot: publish this host's address and join _http._tcp.example.com
+  dnsctl --provider route53 --zone example.com join --service _http._tcp --instance v1 \\
+      --port 8080 --address auto --txt path=/api --until-signal
+  # a client: list, inspect and pick
+  dnsctl discover _http._tcp.example.com
+  dnsctl pick _http._tcp.example.com --instance v1 --json";
+
+/// Register services in DNS on Route 53 or Cloudflare, and discover them
+/// (DNS-SD, RFC 6763; weighted SRV selection, RFC 2782).
+#[derive(Debug, Parser)]
+#[command(name = "dnsctl", version, after_help = AFTER_HELP, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// Options every subcommand accepts.
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// The DNS provider holding the zone (join, leave, records, hosts --from-zone).
+    /// Credentials come from the standard environment: the AWS chain
+    /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role...) or
+    /// CLOUDFLARE_API_TOKEN.
+    #[arg(long, global = true, value_enum, env = "DNSCTL_PROVIDER")]
+    pub(crate) provider: Option<ProviderKind>,
+
+    /// The zone (domain) to work in, e.g. example.com.
+    #[arg(long, global = true, value_parser = parse_name, env = "DNSCTL_ZONE")]
+    pub(crate) zone: Option<Name>,
+
+    /// Send provider API requests to this URL instead of the provider's own
+    /// (an emulator or a proxy). Plain http is allowed to loopback only.
+    #[arg(long, global = true, value_name = "URL", env = "DNSCTL_ENDPOINT")]
+    pub(crate) endpoint: Option<String>,
+
+    /// Ask this name server (repeatable) instead of the system resolver.
+    #[arg(long = "server", global = true, value_name = "IP[:PORT]", value_parser = parse_server)]
+    pub(crate) servers: Vec<SocketAddr>,
+
+    /// How long to wait for one DNS answer or one provider call, e.g. 5s, 800ms.
+    #[arg(long, global = true, default_value = "5s", value_parser = parse_duration)]
+    pub(crate) timeout: Duration,
+
+    /// Print one JSON document instead of a table (watch: one JSON object per line).
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// Log what is sent and why to stderr (-v info, -vv debug).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+}
+
+/// The providers dnsctl can write to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ProviderKind {
+    /// Amazon Route 53.
+    Route53,
+    /// Cloudflare (v4 API).
+    Cloudflare,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Publish this host: its address record, its SRV target in a service
+    /// instance (with TXT) and/or its address in a round-robin A set.
+    #[command(after_help = JOIN_EXAMPLES)]
+    Join(JoinArgs),
+    /// Withdraw what `join` published for this host, and nothing else.
+    #[command(after_help = LEAVE_EXAMPLES)]
+    Leave(JoinArgs),
+    /// List the instances of a service type (PTR records).
+    #[command(after_help = "Example:\n  dnsctl browse _http._tcp.example.com --server 10.0.0.2")]
+    Browse(ServiceArg),
+    /// Show one instance: its targets (SRV), their addresses and its TXT data.
+    #[command(after_help = "Example:\n  dnsctl resolve 'v1._http._tcp.example.com' --json")]
+    Resolve(InstanceArg),
+    /// Browse a service type and resolve every instance.
+    #[command(
+        after_help = "Examples:\n  dnsctl discover _http._tcp.example.com\n  dnsctl discover _http._tcp.example.com --json | jq '.instances[].targets'"
+    )]
+    Discover(ServiceArg),
+    /// Choose a target as a client would (RFC 2782: lowest priority, then by weight).
+    #[command(after_help = PICK_EXAMPLES)]
+    Pick(PickArgs),
+    /// One fail-over order: every target in the order a client would try them.
+    #[command(
+        after_help = "Example:\n  dnsctl order _http._tcp.example.com --instance v1\n  dnsctl order 'v1._http._tcp.example.com' --json"
+    )]
+    Order(SelectArgs),
+    /// Follow a service type and print instances as they join, change and leave.
+    #[command(
+        after_help = "Examples:\n  dnsctl watch _http._tcp.example.com\n  dnsctl watch _http._tcp.example.com --json --events 1   # wait for the first change"
+    )]
+    Watch(WatchArgs),
+    /// Inspect the zone or apply scripted changes to it.
+    #[command(subcommand)]
+    Records(RecordsCommand),
+    /// Write discovered instances (or the zone's address records) into a hosts file.
+    #[command(after_help = HOSTS_EXAMPLES)]
+    Hosts(HostsArgs),
+}
+
+const JOIN_EXAMPLES: &str = "\
+Examples:
+  # the classic boot script: A record 10-1-2-3.example.com and SRV 0 0 8080 10-1-2-3.example.com.
+  dnsctl --provider route53 --zone example.com join --service _http._tcp --instance v1 \\
+      --port 8080 --address 10.1.2.3 --txt path=/ --txt tls
+  # on EC2: the instance's private address from the metadata service (IMDSv2)
+  dnsctl --provider route53 --zone example.com join --service _http._tcp --port 8080 --address private
+  # round-robin A set on Cloudflare (DNS only, not proxied)
+  dnsctl --provider cloudflare --zone example.com join --a-record www.example.com --address public --ttl 120
+  # systemd / containers: stay in the foreground, leave on SIGTERM or SIGINT
+  dnsctl --provider route53 --zone example.com join --service _http._tcp --port 8080 --address auto --until-signal";
+
+const LEAVE_EXAMPLES: &str = "\
+Without --port, every SRV target of this host in the instance is withdrawn.
+
+Examples:
+  dnsctl --provider route53 --zone example.com leave --service _http._tcp --instance v1 --address 10.1.2.3
+  dnsctl --provider cloudflare --zone example.com leave --a-record www.example.com --address public";
+
+const PICK_EXAMPLES: &str = "\
+Examples:
+  dnsctl pick _http._tcp.example.com --instance v1
+  dnsctl pick 'v1._http._tcp.example.com' --json
+  dnsctl pick _http._tcp.example.com --count 5 --json      # five independent picks
+  dnsctl pick _http._tcp.example.com --samples 100000      # observed vs expected shares";
+
+const HOSTS_EXAMPLES: &str = "\
+Only the block between dnsctl's markers is rewritten; the file is replaced
+atomically and left untouched when discovery fails or finds nothing.
+
+Examples:
+  dnsctl hosts --service _http._tcp.example.com --output /etc/hosts
+  dnsctl --provider route53 --zone example.com hosts --from-zone --output ./hosts";
+
+/// `join` and `leave`.
+#[derive(Debug, Args)]
+pub(crate) struct JoinArgs {
+    /// The service type, e.g. _http._tcp (RFC 6763: _name._tcp or _name._udp).
+    #[arg(long, value_parser = parse_service_type)]
+    pub(crate) service: Option<ServiceType>,
+
+    /// The instance label (default: the first label of the SRV target host).
+    /// Hosts joining the same instance share its SRV set.
+    #[arg(long, value_parser = parse_label)]
+    pub(crate) instance: Option<Label>,
+
+    /// The port clients connect to (required by join with --service).
+    #[arg(long, allow_negative_numbers = true, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) port: Option<u16>,
+
+    /// SRV priority: clients try lower values first.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub(crate) priority: u16,
+
+    /// SRV weight: share of picks among targets of equal priority.
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
+    pub(crate) weight: u16,
+
+    /// TTL of the records written, in seconds.
+    #[arg(long, default_value_t = dns_core::ServiceInstance::DEFAULT_TTL, allow_negative_numbers = true)]
+    pub(crate) ttl: u32,
+
+    /// A TXT property of the instance (repeatable): key=value, or key alone for a flag.
+    #[arg(long = "txt", value_name = "KEY[=VALUE]")]
+    pub(crate) txt: Vec<String>,
+
+    /// The SRV target host name (default: derived from --address, e.g. 10-1-2-3.<zone>).
+    #[arg(long, value_parser = parse_name)]
+    pub(crate) host: Option<Name>,
+
+    /// This host's address (repeatable, e.g. IPv4 and IPv6): an IP, `auto`
+    /// (EC2 metadata if on EC2, else the default route's interface),
+    /// `public` or `private` (EC2 metadata, IMDSv2).
+    #[arg(long = "address", value_name = "IP|auto|public|private", value_parser = parse_address)]
+    pub(crate) addresses: Vec<AddressSpec>,
+
+    /// Add this host's address to (leave: remove it from) the A/AAAA set at NAME (round robin).
+    #[arg(long, value_name = "NAME", value_parser = parse_name)]
+    pub(crate) a_record: Option<Name>,
+
+    /// Also register the instance under this subtype (repeatable, RFC 6763 section 7.1).
+    #[arg(long = "subtype", value_parser = parse_label)]
+    pub(crate) subtypes: Vec<Label>,
+
+    /// join only: stay in the foreground and leave on SIGTERM or SIGINT.
+    #[arg(long)]
+    pub(crate) until_signal: bool,
+}
+
+/// Where this host's address comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AddressSpec {
+    /// Given on the command line.
+    Ip(IpAddr),
+    /// EC2 metadata when on EC2, else the default route's interface.
+    Auto,
+    /// EC2 metadata: public-ipv4.
+    Public,
+    /// EC2 metadata: local-ipv4.
+    Private,
+}
+
+/// A service type in a domain: `_name._tcp.example.com`.
+#[derive(Debug, Args)]
+pub(crate) struct ServiceArg {
+    /// The service, e.g. _http._tcp.example.com.
+    #[arg(value_name = "SERVICE.DOMAIN", value_parser = parse_service_name)]
+    pub(crate) service: ServiceName,
+}
+
+/// An instance name: `Label._name._tcp.example.com`.
+#[derive(Debug, Args)]
+pub(crate) struct InstanceArg {
+    /// The instance, in presentation form (escape dots in the label as `\.`).
+    #[arg(value_name = "INSTANCE.SERVICE.DOMAIN", value_parser = parse_name)]
+    pub(crate) instance: Name,
+}
+
+/// What `pick` and `order` choose among.
+#[derive(Debug, Args)]
+pub(crate) struct SelectArgs {
+    /// A service (_name._tcp.domain) or one instance (Label._name._tcp.domain).
+    #[arg(value_name = "SERVICE.DOMAIN|INSTANCE", value_parser = parse_name)]
+    pub(crate) name: Name,
+
+    /// With a service: choose among this instance's targets only.
+    #[arg(long, value_parser = parse_label)]
+    pub(crate) instance: Option<Label>,
+
+    /// Seed the random choice (repeatable results, for tests and demos).
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+}
+
+/// `pick`.
+#[derive(Debug, Args)]
+pub(crate) struct PickArgs {
+    #[command(flatten)]
+    pub(crate) select: SelectArgs,
+
+    /// Make N independent picks (JSON: an array of N objects).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1_000_000), conflicts_with = "samples")]
+    pub(crate) count: Option<u32>,
+
+    /// Pick N times and show each target's observed share next to its expected share.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000_000))]
+    pub(crate) samples: Option<u32>,
+}
+
+/// `watch`.
+#[derive(Debug, Args)]
+pub(crate) struct WatchArgs {
+    #[command(flatten)]
+    pub(crate) service: ServiceArg,
+
+    /// Exit after this many events (the first poll reports every instance as added).
+    #[arg(long)]
+    pub(crate) events: Option<u64>,
+
+    /// The shortest time between polls (records' TTLs decide otherwise).
+    #[arg(long, default_value = "1s", value_parser = parse_duration)]
+    pub(crate) min_interval: Duration,
+
+    /// The longest time between polls.
+    #[arg(long, default_value = "60s", value_parser = parse_duration)]
+    pub(crate) max_interval: Duration,
+}
+
+/// `records list` and `records apply`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum RecordsCommand {
+    /// List the zone's record sets (needs --provider and --zone).
+    #[command(
+        after_help = "Examples:\n  dnsctl --provider route53 --zone example.com records list\n  dnsctl --provider cloudflare --zone example.com records list --type SRV --json"
+    )]
+    List {
+        /// Only sets of this type.
+        #[arg(long = "type", value_parser = parse_record_type)]
+        rtype: Option<RecordType>,
+        /// Only sets at this name or below it.
+        #[arg(long, value_parser = parse_name)]
+        name: Option<Name>,
+    },
+    /// Read changes from a JSON or YAML file, print the plan, apply it with --yes.
+    #[command(after_help = APPLY_EXAMPLES)]
+    Apply {
+        /// The file of changes (`-` for stdin); YAML unless it parses as JSON.
+        file: PathBuf,
+        /// Apply the plan (without it, nothing is written).
+        #[arg(long)]
+        yes: bool,
+    },
+}
+
+const APPLY_EXAMPLES: &str = "\
+The file holds a list of changes (or {\"changes\": [...]}). Each has an
+action (upsert, delete, add, remove), a name, a type, and for all but delete
+a ttl and values in zone-file presentation form:
+
+  - action: add
+    name: www.example.com
+    type: A
+    ttl: 120
+    values: [192.0.2.10]
+  - action: upsert
+    name: v1._http._tcp.example.com
+    type: TXT
+    ttl: 60
+    values: ['\"path=/\" \"tls\"']
+
+Examples:
+  dnsctl --provider route53 --zone example.com records apply changes.yaml
+  dnsctl --provider route53 --zone example.com records apply changes.yaml --yes";
+
+/// `hosts`.
+#[derive(Debug, Args)]
+pub(crate) struct HostsArgs {
+    /// Discover this service and write its targets' addresses (repeatable).
+    #[arg(long = "service", value_name = "SERVICE.DOMAIN", value_parser = parse_service_name,
+          required_unless_present = "from_zone")]
+    pub(crate) services: Vec<ServiceName>,
+
+    /// Write the zone's A and AAAA records instead (needs --provider and --zone).
+    #[arg(long, conflicts_with = "services")]
+    pub(crate) from_zone: bool,
+
+    /// The hosts file to update.
+    #[arg(long)]
+    pub(crate) output: PathBuf,
+
+    /// Write the block even when nothing was found (default: refuse, keep the file).
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
+}
+
+/// A service type together with the domain it lives in.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceName {
+    pub(crate) service: ServiceType,
+    pub(crate) domain: Name,
+}
+
+fn parse_name(s: &str) -> Result<Name, String> {
+    Name::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_label(s: &str) -> Result<Label, String> {
+    Label::new(s).map_err(|e| e.to_string())
+}
+
+fn parse_service_type(s: &str) -> Result<ServiceType, String> {
+    s.trim_end_matches('.')
+        .parse::<ServiceType>()
+        .map_err(|e| e.to_string())
+}
+
+fn parse_service_name(s: &str) -> Result<ServiceName, String> {
+    let name = parse_name(s)?;
+    ServiceType::split_name(&name)
+        .map(|(service, domain)| ServiceName { service, domain })
+        .ok_or_else(|| {
+            format!("{s:?} is not a service name: expected _name._tcp.domain or _name._udp.domain")
+        })
+}
+
+fn parse_record_type(s: &str) -> Result<RecordType, String> {
+    s.parse::<RecordType>().map_err(|e| e.to_string())
+}
+
+fn parse_address(s: &str) -> Result<AddressSpec, String> {
+    match s {
+        "auto" => Ok(AddressSpec::Auto),
+        "public" => Ok(AddressSpec::Public),
+        "private" => Ok(AddressSpec::Private),
+        _ => s.parse::<IpAddr>().map(AddressSpec::Ip).map_err(|_| {
+            format!("{s:?} is neither an IP address nor one of auto, public, private")
+        }),
+    }
+}
+
+/// `IP`, `IP:PORT`, `[IPv6]:PORT`; port 53 when none is given.
+pub(crate) fn parse_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = s.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    s.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .map(|ip| SocketAddr::new(ip, 53))
+        .map_err(|_| format!("{s:?} is not IP or IP:PORT"))
+}
+
+/// `1500ms`, `5s`, `2m`, or a bare number of seconds.
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+    let (number, unit) = match s.find(|c: char| !c.is_ascii_digit() && c != '.') {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("{s:?} is not a duration such as 800ms, 5s or 2m"))?;
+    let seconds = match unit {
+        "ms" => value / 1e3,
+        "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3_600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?} (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("{s:?}: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn servers_take_an_optional_port() {
+        assert_eq!(
+            parse_server("10.0.0.2").unwrap(),
+            "10.0.0.2:53".parse().unwrap()
+        );
+        assert_eq!(
+            parse_server("127.0.0.1:5353").unwrap(),
+            "127.0.0.1:5353".parse().unwrap()
+        );
+        assert_eq!(parse_server("::1").unwrap(), "[::1]:53".parse().unwrap());
+        assert_eq!(
+            parse_server("[::1]:54").unwrap(),
+            "[::1]:54".parse().unwrap()
+        );
+        assert!(parse_server("ns1.example.com").is_err());
+    }
+
+    #[test]
+    fn durations_have_units() {
+        assert_eq!(parse_duration("800ms").unwrap(), Duration::from_millis(800));
+        assert_eq!(parse_duration("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(parse_duration("2m").unwrap(), Duration::from_secs(120));
+        assert!(parse_duration("5 parsecs").is_err());
+        assert!(parse_duration("-1s").is_err());
+    }
+
+    #[test]
+    fn service_names_split_into_type_and_domain() {
+        let s = parse_service_name("_http._tcp.example.com.").unwrap();
+        assert_eq!(s.service.to_string(), "_http._tcp");
+        assert_eq!(s.domain, Name::parse("example.com").unwrap());
+        assert!(parse_service_name("http.tcp.example.com").is_err());
+        assert!(parse_service_type("http").is_err());
+        assert!(parse_service_type("_http._tcp").is_ok());
+    }
+}

@@ -1,0 +1,434 @@
+//! `join` and `leave`: what the classic boot and shutdown scripts did, as
+//! idempotent registry calls that never touch another host's records.
+
+use std::net::IpAddr;
+
+use dns_core::{
+    Change, DnsProviderExt, Name, RData, RecordSet, RecordType, RetryPolicy, ServiceInstance,
+    ServiceRegistry, Target as SrvTarget, TxtProperties, Zone,
+};
+use serde::Serialize;
+
+use crate::address;
+use crate::cli::{Global, JoinArgs};
+use crate::failure::{Context, Failure};
+use crate::output;
+use crate::provider::{self, Target};
+
+/// What one host publishes: its service instance and/or its address in a
+/// round-robin set, resolved before any request is sent.
+#[derive(Debug)]
+struct Publication {
+    instance: Option<ServiceInstance>,
+    /// Leave without `--port`: the ports are read from the zone.
+    ports_from_zone: bool,
+    round_robin: Option<RecordSet>,
+    round_robin_v6: Option<RecordSet>,
+}
+
+/// `join`, `join --until-signal` and `leave`.
+pub(crate) async fn run(global: &Global, args: &JoinArgs, leaving: bool) -> Result<(), Failure> {
+    let command = if leaving { "leave" } else { "join" };
+    let (kind, domain) = provider::require(global, command)?;
+    check_args(args, leaving)?;
+    let txt = txt_properties(&args.txt)?;
+    let target = provider::connect(global, kind, domain).await?;
+    // Signals are caught before joining, so that a SIGTERM arriving while
+    // the join is under way still leads to a leave.
+    let signals = if args.until_signal {
+        Some(Signals::new()?)
+    } else {
+        None
+    };
+    let addresses = address::resolve_all(&args.addresses).await?;
+    let publication = publication(&target.domain, args, &addresses, txt, leaving)?;
+    publication.validate(&target, command)?;
+    let registry = ServiceRegistry::new(target.provider.clone());
+    if leaving {
+        return leave(global, &target, &registry, publication).await;
+    }
+    join(global, &target, &registry, &publication).await?;
+    let Some(mut signals) = signals else {
+        return Ok(());
+    };
+    output::line(&format!(
+        "joined; leaving on SIGTERM or SIGINT (pid {})",
+        std::process::id()
+    ))?;
+    let signal = signals.wait().await;
+    tracing::info!(signal, "leaving");
+    leave(global, &target, &registry, publication).await
+}
+
+fn check_args(args: &JoinArgs, leaving: bool) -> Result<(), Failure> {
+    let command = if leaving { "leave" } else { "join" };
+    if args.service.is_none() && args.a_record.is_none() {
+        return Err(Failure::usage(format!(
+            "{command} needs --service (a service instance) and/or --a-record (a round-robin address set)"
+        )));
+    }
+    if leaving && args.until_signal {
+        return Err(Failure::usage("--until-signal belongs to join"));
+    }
+    if args.service.is_some() {
+        if !leaving && args.port.is_none() {
+            return Err(Failure::usage("join --service needs --port"));
+        }
+        if args.host.is_none() && args.addresses.is_empty() {
+            return Err(Failure::usage(
+                "--service needs --host or --address to name the SRV target",
+            ));
+        }
+    } else if args.port.is_some() || args.instance.is_some() || !args.txt.is_empty() {
+        return Err(Failure::usage(
+            "--port, --instance and --txt describe a service instance: add --service",
+        ));
+    }
+    if args.a_record.is_some() && args.addresses.is_empty() {
+        return Err(Failure::usage("--a-record needs --address"));
+    }
+    Ok(())
+}
+
+/// `key=value` or `key` (a boolean flag), as RFC 6763 section 6.4 has them.
+fn txt_properties(items: &[String]) -> Result<TxtProperties, Failure> {
+    let mut txt = TxtProperties::new();
+    for item in items {
+        let done = match item.split_once('=') {
+            Some((key, value)) => txt.insert(key, value).map(|_| ()),
+            None => txt.insert_flag(item).map(|_| ()),
+        };
+        done.map_err(|e| Failure::usage(format!("--txt {item:?}: {e}")))?;
+    }
+    Ok(txt)
+}
+
+fn publication(
+    domain: &Name,
+    args: &JoinArgs,
+    addresses: &[IpAddr],
+    txt: TxtProperties,
+    leaving: bool,
+) -> Result<Publication, Failure> {
+    let instance = match &args.service {
+        None => None,
+        Some(service) => {
+            let host = match (&args.host, addresses.first()) {
+                (Some(host), _) => host.clone(),
+                (None, Some(ip)) => address::host_name_for(*ip, domain)?,
+                (None, None) => return Err(Failure::usage("--service needs --host or --address")),
+            };
+            let label = match &args.instance {
+                Some(label) => label.clone(),
+                None => host
+                    .labels()
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| Failure::usage("--host must not be the root"))?,
+            };
+            let mut srv = SrvTarget::new(host, args.port.unwrap_or(0))
+                .with_priority(args.priority)
+                .with_weight(args.weight);
+            for ip in addresses {
+                srv = srv.with_address(*ip);
+            }
+            let mut instance = ServiceInstance::from_label(label, service.clone(), domain.clone())
+                .map_err(|e| Failure::usage(format!("instance name: {e}")))?
+                .with_target(srv)
+                .with_txt(txt)
+                .with_ttl(args.ttl);
+            for subtype in &args.subtypes {
+                instance = instance.with_subtype(subtype.clone());
+            }
+            Some(instance)
+        }
+    };
+    let set = |v6: bool| -> Result<Option<RecordSet>, Failure> {
+        let Some(name) = &args.a_record else {
+            return Ok(None);
+        };
+        let values: Vec<RData> = addresses
+            .iter()
+            .filter(|ip| ip.is_ipv6() == v6)
+            .map(|ip| match ip {
+                IpAddr::V4(v4) => RData::A(*v4),
+                IpAddr::V6(v6) => RData::AAAA(*v6),
+            })
+            .collect();
+        if values.is_empty() {
+            return Ok(None);
+        }
+        RecordSet::new(name.clone(), args.ttl, values)
+            .map(Some)
+            .map_err(|e| Failure::usage(format!("--a-record {name}: {e}")))
+    };
+    Ok(Publication {
+        instance,
+        ports_from_zone: leaving && args.port.is_none(),
+        round_robin: set(false)?,
+        round_robin_v6: set(true)?,
+    })
+}
+
+/// What `join`/`leave` print with `--json`.
+#[derive(Debug, Serialize)]
+struct Done<'a> {
+    action: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance: Option<String>,
+    targets: Vec<TargetJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    a_record: Option<String>,
+    addresses: Vec<String>,
+    /// For leave: whether the instance itself went (this was its last target).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    instance_removed: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct TargetJson {
+    target: String,
+    port: u16,
+    priority: u16,
+    weight: u16,
+}
+
+impl Publication {
+    /// Refuses what the provider could not store (TTL, names, values)
+    /// before any request: the zone is not looked up yet, so names are
+    /// checked against `--zone` and those outside it are left to `apply`.
+    fn validate(&self, target: &Target, command: &str) -> Result<(), Failure> {
+        let provisional = Zone::new("", target.domain.clone());
+        let changes: Vec<Change> = self
+            .instance
+            .iter()
+            .flat_map(|i| i.records().all())
+            .chain(self.round_robin_sets().cloned())
+            .filter(|set| set.name().is_subdomain_of(&target.domain))
+            .map(Change::Add)
+            .collect();
+        target
+            .provider
+            .validate(&provisional, &changes)
+            .map_err(|e| Failure::usage(format!("{command}: {e}")))
+    }
+
+    fn round_robin_sets(&self) -> impl Iterator<Item = &RecordSet> {
+        self.round_robin.iter().chain(&self.round_robin_v6)
+    }
+
+    fn report(&self, action: &str, instance_removed: Option<bool>) -> Done<'_> {
+        let targets = self.instance.iter().flat_map(|i| i.targets());
+        Done {
+            action: if action == "join" { "joined" } else { "left" },
+            instance: self.instance.as_ref().map(|i| i.name().to_string()),
+            targets: targets
+                .clone()
+                .map(|t| TargetJson {
+                    target: t.host.to_string(),
+                    port: t.port,
+                    priority: t.priority,
+                    weight: t.weight,
+                })
+                .collect(),
+            a_record: self.round_robin_sets().next().map(|s| s.name().to_string()),
+            addresses: targets
+                .flat_map(|t| &t.addresses)
+                .map(ToString::to_string)
+                .chain(
+                    self.round_robin_sets()
+                        .flat_map(|s| s.values())
+                        .map(ToString::to_string),
+                )
+                .fold(Vec::new(), |mut all, a| {
+                    if !all.contains(&a) {
+                        all.push(a);
+                    }
+                    all
+                }),
+            instance_removed,
+        }
+    }
+}
+
+async fn join(
+    global: &Global,
+    target: &Target,
+    registry: &ServiceRegistry,
+    publication: &Publication,
+) -> Result<(), Failure> {
+    if let Some(instance) = &publication.instance {
+        registry.register(instance).await.context(format_args!(
+            "join {} on {}",
+            instance.name(),
+            target.provider.provider_name()
+        ))?;
+    }
+    for set in publication.round_robin_sets() {
+        apply_one(target, Change::Add(set.clone()), "join").await?;
+    }
+    print(global, &publication.report("join", None))
+}
+
+async fn leave(
+    global: &Global,
+    target: &Target,
+    registry: &ServiceRegistry,
+    mut publication: Publication,
+) -> Result<(), Failure> {
+    let mut removed = None;
+    if let Some(instance) = publication.instance.take() {
+        let instance = complete_for_leave(target, instance, publication.ports_from_zone).await?;
+        let report = registry.deregister(&instance).await.context(format_args!(
+            "leave {} on {}",
+            instance.name(),
+            target.provider.provider_name()
+        ))?;
+        removed = Some(report.instance_removed);
+        publication.instance = Some(instance);
+    }
+    for set in publication.round_robin_sets() {
+        apply_one(target, Change::Remove(set.clone()), "leave").await?;
+    }
+    print(global, &publication.report("leave", removed))
+}
+
+/// Fills in what a shutdown script may not know: this host's ports (read
+/// from the instance's SRV set when `--port` was not given) and the TXT it
+/// published (so that a provider without preconditions removes exactly it).
+async fn complete_for_leave(
+    target: &Target,
+    instance: ServiceInstance,
+    ports_from_zone: bool,
+) -> Result<ServiceInstance, Failure> {
+    if !ports_from_zone && !instance.txt().is_empty() {
+        return Ok(instance);
+    }
+    let zone = target.zone_for(instance.name()).await?;
+    let read = |rtype: RecordType| {
+        let provider = target.provider.clone();
+        let (zone, name) = (zone.clone(), instance.name().clone());
+        async move {
+            provider
+                .get_record_set(&zone, &name, rtype)
+                .await
+                .context(format_args!("reading {name} {rtype}"))
+        }
+    };
+    let mut out = instance.clone();
+    if ports_from_zone {
+        let template = instance.targets().first().cloned();
+        let srv = read(RecordType::SRV).await?;
+        if let (Some(template), Some(srv)) = (template, srv) {
+            for value in srv.values() {
+                if let RData::SRV(s) = value
+                    && s.target == template.host
+                {
+                    let mut t = template.clone();
+                    t.port = s.port;
+                    out = out.with_target(t);
+                }
+            }
+        }
+    }
+    if instance.txt().is_empty()
+        && let Some(set) = read(RecordType::TXT).await?
+        && let [RData::TXT(txt)] = set.values()
+    {
+        let props = TxtProperties::from_txt(txt);
+        if props.to_txt() == *txt {
+            out = out.with_txt(props);
+        }
+    }
+    Ok(out)
+}
+
+async fn apply_one(target: &Target, change: Change, command: &str) -> Result<(), Failure> {
+    let zone = target.zone_for(change.name()).await?;
+    target
+        .provider
+        .apply_with_retry(
+            &zone,
+            std::slice::from_ref(&change),
+            &RetryPolicy::default(),
+        )
+        .await
+        .context(format_args!(
+            "{command} {} {} on {}",
+            change.name(),
+            change.record_type(),
+            target.provider.provider_name()
+        ))?;
+    Ok(())
+}
+
+fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {
+    if global.json {
+        return output::json(done, false);
+    }
+    let mut what = Vec::new();
+    if let Some(instance) = &done.instance {
+        let targets: Vec<String> = done
+            .targets
+            .iter()
+            .filter(|t| t.port != 0)
+            .map(|t| format!("{}:{}", t.target, t.port))
+            .collect();
+        what.push(format!("{instance} (target {})", targets.join(", ")));
+    }
+    if let Some(name) = &done.a_record {
+        what.push(format!("round robin {name}"));
+    }
+    let mut text = format!("{} {}", done.action, what.join(" and "));
+    if !done.addresses.is_empty() {
+        text.push_str(&format!("; address {}", done.addresses.join(", ")));
+    }
+    if done.instance_removed == Some(true) {
+        text.push_str("; it was the last target, the instance is gone");
+    }
+    output::line(&text)
+}
+
+/// SIGTERM and SIGINT, registered up front.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+}
+
+impl std::fmt::Debug for Signals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Signals")
+    }
+}
+
+impl Signals {
+    fn new() -> Result<Self, Failure> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            term: signal(SignalKind::terminate()).context("catching SIGTERM")?,
+            int: signal(SignalKind::interrupt()).context("catching SIGINT")?,
+        })
+    }
+
+    async fn wait(&mut self) -> &'static str {
+        tokio::select! {
+            _ = self.term.recv() => "SIGTERM",
+            _ = self.int.recv() => "SIGINT",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    #[test]
+    fn txt_items_are_properties_or_flags() {
+        let txt = txt_properties(&["path=/api".into(), "tls".into(), "empty=".into()]).unwrap();
+        assert_eq!(txt.get_str("path"), Some("/api"));
+        assert!(matches!(txt.get("tls"), Some(dns_core::TxtValue::Flag)));
+        assert_eq!(txt.get_str("empty"), Some(""));
+        assert!(txt_properties(&["=x".into()]).is_err());
+    }
+}

@@ -1,0 +1,111 @@
+//! `dnsctl`: register services in DNS at boot, withdraw them at shutdown,
+//! and discover and pick them, on Route 53 or Cloudflare.
+//!
+//! Run `dnsctl --help` (and `dnsctl SUBCOMMAND --help`) for every option
+//! with examples; `docs/getting-started.md` walks through a first session.
+//! Exit status: 0 done, 1 the operation failed, 2 usage error; errors are
+//! one line on stderr naming what failed and why.
+
+mod address;
+mod cli;
+mod discover;
+mod failure;
+mod hosts;
+mod join;
+mod output;
+mod pick;
+mod provider;
+mod records;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use clap::error::ErrorKind;
+
+use crate::cli::{Cli, Command};
+use crate::failure::{Failure, one_line};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
+    init_logging(cli.global.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(&Failure::failed(format!("starting the runtime: {e}"))),
+    };
+    match runtime.block_on(run(&cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => fail(&failure),
+    }
+}
+
+async fn run(cli: &Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Join(args) => join::run(global, args, false).await,
+        Command::Leave(args) => join::run(global, args, true).await,
+        Command::Browse(args) => discover::browse(global, args).await,
+        Command::Resolve(args) => discover::resolve(global, args).await,
+        Command::Discover(args) => discover::discover(global, args).await,
+        Command::Pick(args) => pick::run_pick(global, args).await,
+        Command::Order(args) => pick::run_order(global, args).await,
+        Command::Watch(args) => discover::watch(global, args).await,
+        Command::Records(command) => records::run(global, command).await,
+        Command::Hosts(args) => hosts::run(global, args).await,
+    }
+}
+
+/// `--help` and `--version` go to stdout with status 0; usage errors are
+/// one line on stderr with status 2.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            ExitCode::SUCCESS
+        }
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(2)
+        }
+        _ => {
+            let text = e.render().to_string();
+            // clap ends with a usage line and a --help hint; keep the reason.
+            let reason = text.split("\n\nUsage:").next().unwrap_or(&text);
+            let reason = reason
+                .split("\n\nFor more information")
+                .next()
+                .unwrap_or(reason);
+            let reason = one_line(reason.trim_start_matches("error: "));
+            let _ = writeln!(std::io::stderr(), "dnsctl: {reason} (see dnsctl --help)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn fail(failure: &Failure) -> ExitCode {
+    if let Some(message) = failure.message() {
+        let _ = writeln!(std::io::stderr(), "dnsctl: {message}");
+    }
+    failure.exit_code()
+}
+
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => tracing::Level::WARN,
+        1 => tracing::Level::INFO,
+        2 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

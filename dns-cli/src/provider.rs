@@ -1,0 +1,124 @@
+//! Building the provider named by `--provider` from the standard environment.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dns_cloudflare::CloudflareBuilder;
+use dns_core::{DnsProvider, Name, Zone};
+use dns_route53::Route53Builder;
+
+use crate::cli::{Global, ProviderKind};
+use crate::failure::{Context, Failure};
+
+/// A provider call may take this many `--timeout`s (its retries included).
+const CALL_TIMEOUTS: u32 = 6;
+
+/// The provider and the zone (`--zone`) the command works in.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) provider: Arc<dyn DnsProvider>,
+    pub(crate) domain: Name,
+}
+
+impl Target {
+    /// The hosted zone holding `name` (the domain itself or a parent of it).
+    pub(crate) async fn zone_for(&self, name: &Name) -> Result<Zone, Failure> {
+        self.provider.find_zone(name).await.context(format_args!(
+            "finding the {} zone of {name}",
+            self.provider.provider_name()
+        ))
+    }
+}
+
+/// `--provider` and `--zone`, checked before anything is sent.
+pub(crate) fn require(global: &Global, command: &str) -> Result<(ProviderKind, Name), Failure> {
+    let kind = global.provider.ok_or_else(|| {
+        Failure::usage(format!(
+            "{command} needs --provider (route53 or cloudflare)"
+        ))
+    })?;
+    let zone = global
+        .zone
+        .clone()
+        .ok_or_else(|| Failure::usage(format!("{command} needs --zone (e.g. example.com)")))?;
+    if let Some(url) = &global.endpoint {
+        check_endpoint(url)?;
+    }
+    Ok((kind, zone))
+}
+
+/// Builds the provider. Credentials come from the environment; a missing
+/// one fails here (Cloudflare) or at the first request (the AWS chain).
+pub(crate) async fn connect(
+    global: &Global,
+    kind: ProviderKind,
+    domain: Name,
+) -> Result<Target, Failure> {
+    let timeout = global
+        .timeout
+        .saturating_mul(CALL_TIMEOUTS)
+        .max(Duration::from_secs(5));
+    let provider: Arc<dyn DnsProvider> = match kind {
+        ProviderKind::Route53 => {
+            let mut builder = Route53Builder::from_env().with_timeout(timeout);
+            if let Some(url) = &global.endpoint {
+                builder = builder.with_endpoint_url(url.clone());
+            }
+            Arc::new(builder.build().await.context("route53")?)
+        }
+        ProviderKind::Cloudflare => {
+            let mut builder = CloudflareBuilder::from_env().with_timeout(timeout);
+            if let Some(url) = &global.endpoint {
+                builder = builder
+                    .with_base_url(url.clone())
+                    .with_allow_http(is_loopback_http(url));
+            }
+            Arc::new(builder.build().context("cloudflare")?)
+        }
+    };
+    Ok(Target { provider, domain })
+}
+
+/// https anywhere; plain http only to this machine, so that credentials
+/// never cross a network in the clear.
+fn check_endpoint(url: &str) -> Result<(), Failure> {
+    if url.starts_with("https://") || is_loopback_http(url) {
+        Ok(())
+    } else {
+        Err(Failure::usage(format!(
+            "--endpoint {url:?}: use https:// (plain http:// is allowed to 127.0.0.1, [::1] and localhost only)"
+        )))
+    }
+}
+
+fn is_loopback_http(url: &str) -> bool {
+    let Some(rest) = url.strip_prefix("http://") else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    let host = match host.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
+        _ => host,
+    };
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(is_loopback_http("http://127.0.0.1:4010/client/v4"));
+        assert!(is_loopback_http("http://localhost:8080"));
+        assert!(is_loopback_http("http://[::1]:80/x"));
+        assert!(!is_loopback_http("http://10.0.0.1:80"));
+        assert!(!is_loopback_http("http://127.0.0.1.evil.example/"));
+        assert!(check_endpoint("https://api.example.com").is_ok());
+        assert!(check_endpoint("http://api.example.com").is_err());
+    }
+}

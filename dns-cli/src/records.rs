@@ -1,0 +1,422 @@
+//! `records list` and `records apply`: zone inspection and scripted,
+//! reviewed changes.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use dns_core::{Change, DnsProviderExt, Name, RData, RecordSet, RecordType, RetryPolicy, Zone};
+use serde::{Deserialize, Serialize};
+
+use crate::cli::{Global, RecordsCommand};
+use crate::failure::{Context, Failure};
+use crate::output::{self, Table};
+use crate::provider::{self, Target};
+
+/// `dnsctl records ...`.
+pub(crate) async fn run(global: &Global, command: &RecordsCommand) -> Result<(), Failure> {
+    let (kind, domain) = provider::require(global, "records")?;
+    match command {
+        RecordsCommand::List { rtype, name } => {
+            let target = provider::connect(global, kind, domain).await?;
+            list(global, &target, *rtype, name.as_ref()).await
+        }
+        RecordsCommand::Apply { file, yes } => {
+            // The file is read and checked before anything is sent.
+            let changes = read_changes(file, &domain)?;
+            let target = provider::connect(global, kind, domain).await?;
+            apply(global, &target, &changes, *yes).await
+        }
+    }
+}
+
+/// A record set as `records list --json` prints it.
+#[derive(Debug, Serialize)]
+struct SetJson {
+    name: String,
+    #[serde(rename = "type")]
+    rtype: String,
+    ttl: u32,
+    values: Vec<String>,
+}
+
+impl From<&RecordSet> for SetJson {
+    fn from(set: &RecordSet) -> Self {
+        Self {
+            name: set.name().to_string(),
+            rtype: set.record_type().to_string(),
+            ttl: set.ttl(),
+            values: set.values().iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+async fn zone(target: &Target) -> Result<Zone, Failure> {
+    target.zone_for(&target.domain).await
+}
+
+async fn list(
+    global: &Global,
+    target: &Target,
+    rtype: Option<RecordType>,
+    below: Option<&Name>,
+) -> Result<(), Failure> {
+    let zone = zone(target).await?;
+    let sets = target
+        .provider
+        .list_record_sets(&zone)
+        .await
+        .context(format_args!("listing {}", zone.name))?;
+    let shown: Vec<&RecordSet> = sets
+        .iter()
+        .filter(|s| rtype.is_none_or(|t| s.record_type() == t))
+        .filter(|s| below.is_none_or(|n| s.name().is_subdomain_of(n)))
+        .collect();
+    if global.json {
+        let json: Vec<SetJson> = shown.iter().map(|s| SetJson::from(*s)).collect();
+        return output::json(&json, false);
+    }
+    let mut table = Table::new(&["NAME", ">TTL", "TYPE", "VALUE"]);
+    for set in shown {
+        for value in set.values() {
+            table.row(vec![
+                set.name().to_string(),
+                set.ttl().to_string(),
+                set.record_type().to_string(),
+                value.to_string(),
+            ]);
+        }
+    }
+    table.print()
+}
+
+/// One change as written in the file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChangeSpec {
+    action: Action,
+    name: String,
+    #[serde(rename = "type")]
+    rtype: String,
+    ttl: Option<u32>,
+    #[serde(default)]
+    values: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Action {
+    Upsert,
+    Delete,
+    Add,
+    Remove,
+}
+
+/// Reads and checks a file of changes: every name in `zone`, every value
+/// valid for its type. Nothing is sent before this succeeds.
+fn read_changes(path: &Path, zone: &Name) -> Result<Vec<Change>, Failure> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin()).context("reading changes from stdin")?
+    } else {
+        std::fs::read_to_string(path).context(format_args!("reading {}", path.display()))?
+    };
+    let shown = path.display();
+    let document: serde_json::Value = match serde_json::from_str(&text) {
+        Ok(value) => value,
+        Err(json) if text.trim_start().starts_with(['{', '[']) => {
+            return Err(Failure::usage(format!("{shown}: not valid JSON: {json}")));
+        }
+        Err(_) => serde_yaml_ng::from_str(&text)
+            .map_err(|e| Failure::usage(format!("{shown}: not valid YAML or JSON: {e}")))?,
+    };
+    specs(document)
+        .and_then(|specs| {
+            specs
+                .into_iter()
+                .enumerate()
+                .map(|(i, spec)| {
+                    serde_json::from_value::<ChangeSpec>(spec)
+                        .map_err(|e| e.to_string())
+                        .and_then(|spec| to_change(&spec, zone))
+                        .map_err(|why| format!("change {}: {why}", i + 1))
+                })
+                .collect()
+        })
+        .map_err(|why| Failure::usage(format!("{shown}: {why}")))
+}
+
+/// The list of changes: the document itself, or its `changes` key.
+fn specs(document: serde_json::Value) -> Result<Vec<serde_json::Value>, String> {
+    let list = match document {
+        serde_json::Value::Array(list) => list,
+        serde_json::Value::Object(mut map) => match map.remove("changes") {
+            Some(serde_json::Value::Array(list)) if map.is_empty() => list,
+            _ => {
+                return Err(
+                    "expected a list of changes, or an object with only a \"changes\" list".into(),
+                );
+            }
+        },
+        _ => return Err("expected a list of changes".into()),
+    };
+    if list.is_empty() {
+        return Err("no changes".into());
+    }
+    Ok(list)
+}
+
+fn to_change(spec: &ChangeSpec, zone: &Name) -> Result<Change, String> {
+    let name = if spec.name == "@" {
+        zone.clone()
+    } else {
+        Name::parse(&spec.name).map_err(|e| e.to_string())?
+    };
+    if !name.is_subdomain_of(zone) {
+        return Err(format!("{name} is outside the zone {zone}"));
+    }
+    let rtype: RecordType = spec
+        .rtype
+        .parse()
+        .map_err(|e: dns_core::ParseError| e.to_string())?;
+    if let Action::Delete = spec.action {
+        if !spec.values.is_empty() {
+            return Err(
+                "delete removes the whole set: use remove to take out single values".into(),
+            );
+        }
+        return Ok(Change::Delete { name, rtype });
+    }
+    if spec.values.is_empty() {
+        return Err(format!("{} needs values", action_word(spec.action)));
+    }
+    let ttl = match (spec.ttl, spec.action) {
+        (Some(ttl), _) => ttl,
+        // The TTL of a removal does not matter: values are matched without it.
+        (None, Action::Remove) => dns_core::ServiceInstance::DEFAULT_TTL,
+        (None, _) => return Err(format!("{} needs a ttl", action_word(spec.action))),
+    };
+    let values = spec
+        .values
+        .iter()
+        .map(|v| RData::parse(rtype, v).map_err(|e| format!("value {v:?}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let set = RecordSet::with_type(name, rtype, ttl, values).map_err(|e| e.to_string())?;
+    Ok(match spec.action {
+        Action::Upsert => Change::Upsert(set),
+        Action::Add => Change::Add(set),
+        Action::Remove => Change::Remove(set),
+        Action::Delete => unreachable!("handled above"),
+    })
+}
+
+fn action_word(action: Action) -> &'static str {
+    match action {
+        Action::Upsert => "upsert",
+        Action::Delete => "delete",
+        Action::Add => "add",
+        Action::Remove => "remove",
+    }
+}
+
+/// One step of the plan: the change and the set before and after it.
+#[derive(Debug, Serialize)]
+struct Step {
+    change: String,
+    before: Option<SetJson>,
+    after: Option<SetJson>,
+}
+
+async fn apply(
+    global: &Global,
+    target: &Target,
+    changes: &[Change],
+    yes: bool,
+) -> Result<(), Failure> {
+    let zone = zone(target).await?;
+    target
+        .provider
+        .validate(&zone, changes)
+        .map_err(|e| Failure::usage(e.to_string()))?;
+    let current = target
+        .provider
+        .list_record_sets(&zone)
+        .await
+        .context(format_args!("listing {}", zone.name))?;
+    let steps = plan(&current, changes);
+    let mut applied = false;
+    let mut requests = 0;
+    if yes {
+        let report = target
+            .provider
+            .apply_with_retry(&zone, changes, &RetryPolicy::default())
+            .await
+            .context(format_args!(
+                "applying {} change(s) to {}",
+                changes.len(),
+                zone.name
+            ))?;
+        applied = true;
+        requests = report.requests;
+    }
+    if global.json {
+        #[derive(Serialize)]
+        struct Plan<'a> {
+            zone: String,
+            steps: &'a [Step],
+            applied: bool,
+        }
+        return output::json(
+            &Plan {
+                zone: zone.name.to_string(),
+                steps: &steps,
+                applied,
+            },
+            false,
+        );
+    }
+    for step in &steps {
+        output::line(&step.change)?;
+        let before: &[String] = step.before.as_ref().map_or(&[], |s| &s.values);
+        let after: &[String] = step.after.as_ref().map_or(&[], |s| &s.values);
+        for v in before.iter().filter(|v| !after.contains(v)) {
+            output::line(&format!("  - {v}"))?;
+        }
+        for v in after {
+            let mark = if before.contains(v) { ' ' } else { '+' };
+            output::line(&format!("  {mark} {v}"))?;
+        }
+    }
+    if applied {
+        output::line(&format!(
+            "applied {} change(s) in {requests} request(s)",
+            changes.len()
+        ))
+    } else {
+        output::line("dry run: nothing was changed; run again with --yes to apply")
+    }
+}
+
+/// What each change will do, applied in order to a copy of the zone.
+fn plan(current: &[RecordSet], changes: &[Change]) -> Vec<Step> {
+    let mut zone: BTreeMap<(Name, RecordType), RecordSet> = current
+        .iter()
+        .map(|s| ((s.name().to_lowercase(), s.record_type()), s.clone()))
+        .collect();
+    changes
+        .iter()
+        .map(|change| {
+            let key = (change.name().to_lowercase(), change.record_type());
+            let before = zone.get(&key).cloned();
+            let after = match change {
+                Change::Upsert(set) => Some(set.clone()),
+                Change::Delete { .. } => None,
+                Change::Add(set) => Some(match &before {
+                    Some(b) => b.union(set.values(), set.ttl()),
+                    None => set.clone(),
+                }),
+                Change::Remove(set) => before.as_ref().and_then(|b| b.difference(set.values())),
+                _ => before.clone(),
+            };
+            match &after {
+                Some(set) => zone.insert(key, set.clone()),
+                None => zone.remove(&key),
+            };
+            Step {
+                change: change.to_string(),
+                before: before.as_ref().map(SetJson::from),
+                after: after.as_ref().map(SetJson::from),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use super::*;
+
+    fn zone() -> Name {
+        Name::parse("example.com").unwrap()
+    }
+
+    fn parse(yaml: &str) -> Result<Vec<Change>, String> {
+        let document: serde_json::Value =
+            serde_yaml_ng::from_str(yaml).map_err(|e| e.to_string())?;
+        specs(document)?
+            .into_iter()
+            .map(|v| {
+                let spec: ChangeSpec = serde_json::from_value(v).map_err(|e| e.to_string())?;
+                to_change(&spec, &zone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn files_read_every_action() {
+        let changes = parse(
+            "changes:\n\
+             - {action: add, name: www.example.com, type: A, ttl: 120, values: [192.0.2.1]}\n\
+             - {action: remove, name: www.example.com, type: A, values: [192.0.2.2]}\n\
+             - {action: upsert, name: '@', type: TXT, ttl: 60, values: ['\"a=b\" \"c\"']}\n\
+             - {action: delete, name: old.example.com, type: CNAME}\n",
+        )
+        .unwrap();
+        let shown: Vec<String> = changes.iter().map(ToString::to_string).collect();
+        assert_eq!(shown[0], "ADD www.example.com. A [192.0.2.1]");
+        assert_eq!(shown[1], "REMOVE www.example.com. A [192.0.2.2]");
+        assert_eq!(shown[2], "UPSERT example.com. TXT [\"a=b\" \"c\"]");
+        assert_eq!(shown[3], "DELETE old.example.com. CNAME");
+    }
+
+    #[test]
+    fn bad_changes_are_refused_with_the_reason() {
+        let one = |yaml: &str| parse(yaml).unwrap_err();
+        assert!(
+            one("- {action: add, name: www.other.org, type: A, ttl: 60, values: [192.0.2.1]}")
+                .contains("outside the zone")
+        );
+        assert!(
+            one("- {action: add, name: www.example.com, type: A, values: [192.0.2.1]}")
+                .contains("needs a ttl")
+        );
+        assert!(
+            one("- {action: add, name: www.example.com, type: A, ttl: 60, values: [not-an-ip]}")
+                .contains("not-an-ip")
+        );
+        assert!(
+            one("- {action: delete, name: www.example.com, type: A, values: [192.0.2.1]}")
+                .contains("remove")
+        );
+        assert!(
+            one("- {action: add, name: www.example.com, type: A, ttl: 60}")
+                .contains("needs values")
+        );
+        assert!(one("- {action: replace, name: www.example.com, type: A}").contains("replace"));
+        assert!(one("- {action: add, name: www.example.com, type: A, ttl: 60, values: [192.0.2.1], extra: 1}").contains("extra"));
+    }
+
+    #[test]
+    fn the_plan_follows_changes_in_order() {
+        let www = Name::parse("www.example.com").unwrap();
+        let a = |s: &str| RData::A(s.parse().unwrap());
+        let current = [RecordSet::new(www.clone(), 120, [a("192.0.2.1"), a("192.0.2.2")]).unwrap()];
+        let changes = [
+            Change::Add(RecordSet::new(www.clone(), 120, [a("192.0.2.3")]).unwrap()),
+            Change::Remove(RecordSet::new(www.clone(), 120, [a("192.0.2.1")]).unwrap()),
+            Change::Delete {
+                name: www,
+                rtype: RecordType::A,
+            },
+        ];
+        let steps = plan(&current, &changes);
+        assert_eq!(
+            steps[0].after.as_ref().unwrap().values,
+            ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+        );
+        assert_eq!(
+            steps[1].after.as_ref().unwrap().values,
+            ["192.0.2.2", "192.0.2.3"]
+        );
+        assert_eq!(steps[2].before.as_ref().unwrap().values.len(), 2);
+        assert!(steps[2].after.is_none());
+    }
+}
