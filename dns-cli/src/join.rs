@@ -20,8 +20,9 @@ use crate::provider::{self, Target};
 #[derive(Debug)]
 struct Publication {
     instance: Option<ServiceInstance>,
-    /// Leave without `--port`: the ports are read from the zone.
-    ports_from_zone: bool,
+    /// Leave without `--port`: this host's target with the port still to be
+    /// read from the zone (the instance has no target yet).
+    port_unknown: Option<SrvTarget>,
     round_robin: Option<RecordSet>,
     round_robin_v6: Option<RecordSet>,
 }
@@ -110,6 +111,7 @@ fn publication(
     txt: TxtProperties,
     leaving: bool,
 ) -> Result<Publication, Failure> {
+    let mut port_unknown = None;
     let instance = match &args.service {
         None => None,
         Some(service) => {
@@ -134,11 +136,15 @@ fn publication(
             }
             let mut instance = ServiceInstance::from_label(label, service.clone(), domain.clone())
                 .map_err(|e| Failure::usage(format!("instance name: {e}")))?
-                .with_target(srv)
                 .with_txt(txt)
                 .with_ttl(args.ttl);
             for subtype in &args.subtypes {
                 instance = instance.with_subtype(subtype.clone());
+            }
+            if leaving && args.port.is_none() {
+                port_unknown = Some(srv);
+            } else {
+                instance = instance.with_target(srv);
             }
             Some(instance)
         }
@@ -164,7 +170,7 @@ fn publication(
     };
     Ok(Publication {
         instance,
-        ports_from_zone: leaving && args.port.is_none(),
+        port_unknown,
         round_robin: set(false)?,
         round_robin_v6: set(true)?,
     })
@@ -278,7 +284,8 @@ async fn leave(
 ) -> Result<(), Failure> {
     let mut removed = None;
     if let Some(instance) = publication.instance.take() {
-        let instance = complete_for_leave(target, instance, publication.ports_from_zone).await?;
+        let instance =
+            complete_for_leave(target, instance, publication.port_unknown.take()).await?;
         let report = registry.deregister(&instance).await.context(format_args!(
             "leave {} on {}",
             instance.name(),
@@ -299,9 +306,9 @@ async fn leave(
 async fn complete_for_leave(
     target: &Target,
     instance: ServiceInstance,
-    ports_from_zone: bool,
+    port_unknown: Option<SrvTarget>,
 ) -> Result<ServiceInstance, Failure> {
-    if !ports_from_zone && !instance.txt().is_empty() {
+    if port_unknown.is_none() && !instance.txt().is_empty() {
         return Ok(instance);
     }
     let zone = target.zone_for(instance.name()).await?;
@@ -316,19 +323,22 @@ async fn complete_for_leave(
         }
     };
     let mut out = instance.clone();
-    if ports_from_zone {
-        let template = instance.targets().first().cloned();
+    if let Some(template) = port_unknown {
         let srv = read(RecordType::SRV).await?;
-        if let (Some(template), Some(srv)) = (template, srv) {
-            for value in srv.values() {
-                if let RData::SRV(s) = value
-                    && s.target == template.host
-                {
-                    let mut t = template.clone();
-                    t.port = s.port;
-                    out = out.with_target(t);
-                }
-            }
+        let ports: Vec<u16> = srv
+            .iter()
+            .flat_map(|set| set.values())
+            .filter_map(|v| match v {
+                RData::SRV(s) if s.target == template.host => Some(s.port),
+                _ => None,
+            })
+            .collect();
+        // No target left (a second leave, or a join that stopped half-way):
+        // a target no SRV value matches still withdraws the addresses.
+        for port in if ports.is_empty() { vec![0] } else { ports } {
+            let mut t = template.clone();
+            t.port = port;
+            out = out.with_target(t);
         }
     }
     if instance.txt().is_empty()

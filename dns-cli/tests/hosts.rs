@@ -1,0 +1,215 @@
+//! `dnsctl hosts`: the marked block is replaced atomically, the rest of the
+//! file kept, and nothing is written when discovery fails or finds nothing.
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+mod support;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use dns_core::{InMemoryProvider, Name, ServiceInstance, ServiceRegistry, Target};
+use dns_testkit::TestServer;
+use support::run;
+
+fn file(name: &str, contents: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hosts-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("hosts");
+    std::fs::write(&path, contents).unwrap();
+    path
+}
+
+const MINE: &str = "127.0.0.1\tlocalhost\n# my own entries\n10.0.0.5 db.internal\n";
+
+async fn served(hosts: &[(&str, &str)]) -> (TestServer, ServiceRegistry) {
+    let memory = InMemoryProvider::new();
+    memory
+        .create_zone(Name::parse("example.com").unwrap())
+        .unwrap();
+    let server = TestServer::start(memory.clone()).await.unwrap();
+    let registry = ServiceRegistry::new(Arc::new(memory));
+    for (host, ip) in hosts {
+        let i = ServiceInstance::new(
+            "web",
+            "_http._tcp".parse().unwrap(),
+            Name::parse("example.com").unwrap(),
+        )
+        .unwrap()
+        .with_target(Target::new(Name::parse(host).unwrap(), 80).with_address(ip.parse().unwrap()));
+        registry.register(&i).await.unwrap();
+    }
+    (server, registry)
+}
+
+#[tokio::test]
+async fn the_block_is_written_then_replaced_keeping_other_lines() {
+    let (server, registry) = served(&[
+        ("web-1.example.com", "192.0.2.1"),
+        ("web-2.example.com", "192.0.2.2"),
+    ])
+    .await;
+    let addr = server.addr().to_string();
+    let path = file("write", MINE);
+    let out = run(&[
+        "--server",
+        &addr,
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    assert!(
+        out.stdout.contains("updated (2 address(es))"),
+        "{}",
+        out.stdout
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with(MINE), "{text}");
+    assert!(text.contains("# BEGIN dnsctl _http._tcp.example.com.\n"));
+    assert!(
+        text.contains("192.0.2.1\tweb-1.example.com\n192.0.2.2\tweb-2.example.com\n"),
+        "{text}"
+    );
+    assert!(text.ends_with("# END dnsctl _http._tcp.example.com.\n"));
+
+    // web-1 leaves; the user adds a line after the block meanwhile.
+    std::fs::write(&path, format!("{text}10.0.0.6 cache.internal\n")).unwrap();
+    let gone = ServiceInstance::new(
+        "web",
+        "_http._tcp".parse().unwrap(),
+        Name::parse("example.com").unwrap(),
+    )
+    .unwrap()
+    .with_target(
+        Target::new(Name::parse("web-1.example.com").unwrap(), 80)
+            .with_address("192.0.2.1".parse().unwrap()),
+    );
+    registry.deregister(&gone).await.unwrap();
+    run(&[
+        "--server",
+        &addr,
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(!text.contains("web-1"), "{text}");
+    assert!(text.contains("192.0.2.2\tweb-2.example.com\n"));
+    assert!(
+        text.starts_with(MINE)
+            && text.ends_with("# END dnsctl _http._tcp.example.com.\n10.0.0.6 cache.internal\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("# BEGIN dnsctl").count(), 1);
+
+    // Same answer again: the file is left as it is.
+    let again = run(&[
+        "--server",
+        &addr,
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+    ])
+    .await
+    .ok();
+    assert!(again.stdout.contains("unchanged"), "{}", again.stdout);
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["hosts"]);
+}
+
+#[tokio::test]
+async fn a_failed_discovery_leaves_the_file_untouched() {
+    let path = file("unreachable", MINE);
+    let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let out = run(&[
+        "--server",
+        "127.0.0.1:9",
+        "--timeout",
+        "300ms",
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    out.fails(1, &["_http._tcp.example.com"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), MINE);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().modified().unwrap(),
+        before
+    );
+}
+
+#[tokio::test]
+async fn an_empty_result_is_refused_unless_allowed() {
+    let (server, _registry) = served(&[]).await;
+    let addr = server.addr().to_string();
+    let path = file("empty", MINE);
+    let out = run(&[
+        "--server",
+        &addr,
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    out.fails(
+        1,
+        &["no addresses found", "left as it was", "--allow-empty"],
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), MINE);
+    run(&[
+        "--server",
+        &addr,
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+        "--allow-empty",
+    ])
+    .await
+    .ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with(MINE) && text.contains("# BEGIN dnsctl"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_block_is_not_guessed_at() {
+    let (server, _registry) = served(&[("web-1.example.com", "192.0.2.1")]).await;
+    let addr = server.addr().to_string();
+    let damaged = format!("{MINE}# BEGIN dnsctl _http._tcp.example.com.\n192.0.2.9 old\n");
+    let path = file("damaged", &damaged);
+    let out = run(&[
+        "--server",
+        &addr,
+        "hosts",
+        "--service",
+        "_http._tcp.example.com",
+        "--output",
+        path.to_str().unwrap(),
+    ])
+    .await;
+    out.fails(1, &["without", "# END dnsctl"]);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged);
+}

@@ -1,0 +1,520 @@
+//! join, leave, records and hosts --from-zone through the real binary
+//! against the stateful Route 53 and Cloudflare fakes.
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+mod support;
+
+use std::collections::BTreeSet;
+
+use dns_testkit::cloudflare::FakeCloudflare;
+use dns_testkit::route53::FakeRoute53;
+use serde_json::Value;
+use support::{Run, cloudflare_env, dnsctl, route53_env, run_cmd};
+
+/// The zone's record sets as "name type value" lines, SOA and NS left out.
+fn route53_zone(fake: &FakeRoute53, id: &str) -> BTreeSet<String> {
+    fake.record_sets(id)
+        .into_iter()
+        .filter(|s| s.rtype != "SOA" && s.rtype != "NS")
+        .flat_map(|s| {
+            s.values
+                .iter()
+                .map(|v| format!("{} {} {} {v}", s.name, s.ttl.unwrap_or_default(), s.rtype))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+async fn route53(fake: &FakeRoute53, args: &[&str]) -> Run {
+    let mut all = vec!["--provider", "route53", "--zone", "example.com"];
+    all.extend_from_slice(args);
+    let mut cmd = dnsctl(&all);
+    route53_env(&mut cmd, &fake.endpoint());
+    run_cmd(cmd).await
+}
+
+const JOIN_V1: &[&str] = &[
+    "--service",
+    "_http._tcp",
+    "--instance",
+    "v1",
+    "--port",
+    "8080",
+    "--txt",
+    "path=/",
+    "--txt",
+    "tls",
+    "--ttl",
+    "60",
+];
+
+fn with_address<'a>(base: &[&'a str], verb: &'a str, ip: &'a str) -> Vec<&'a str> {
+    let mut v = vec![verb];
+    v.extend_from_slice(base);
+    v.extend_from_slice(&["--address", ip]);
+    v
+}
+
+#[tokio::test]
+async fn route53_join_is_the_classic_boot_script_and_idempotent() {
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    let out = route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+        .await
+        .ok();
+    assert!(
+        out.stdout.contains("joined v1._http._tcp.example.com."),
+        "{}",
+        out.stdout
+    );
+    let joined = route53_zone(&fake, &id);
+    let expected: BTreeSet<String> = [
+        "10-1-2-3.example.com. 60 A 10.1.2.3",
+        "_http._tcp.example.com. 60 PTR v1._http._tcp.example.com.",
+        "_services._dns-sd._udp.example.com. 60 PTR _http._tcp.example.com.",
+        "v1._http._tcp.example.com. 60 SRV 0 0 8080 10-1-2-3.example.com.",
+        "v1._http._tcp.example.com. 60 TXT \"path=/\" \"tls\"",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(joined, expected);
+
+    // A restart runs the boot script again: nothing changes.
+    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+        .await
+        .ok();
+    assert_eq!(route53_zone(&fake, &id), expected);
+
+    // A second host joins the same instance; the first leaves without
+    // knowing its port: only its own SRV value and address go.
+    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.4"))
+        .await
+        .ok();
+    let out = route53(
+        &fake,
+        &[
+            "leave",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--address",
+            "10.1.2.3",
+            "--json",
+        ],
+    )
+    .await
+    .ok();
+    let left = out.json();
+    assert_eq!(left["action"], "left");
+    assert_eq!(left["instance_removed"], false);
+    assert_eq!(left["targets"][0]["port"], 8080);
+    let after = route53_zone(&fake, &id);
+    assert!(
+        !after
+            .iter()
+            .any(|l| l.contains("10-1-2-3") || l.contains("10.1.2.3")),
+        "{after:?}"
+    );
+    assert!(
+        after.contains("v1._http._tcp.example.com. 60 SRV 0 0 8080 10-1-2-4.example.com."),
+        "{after:?}"
+    );
+    assert!(after.contains("10-1-2-4.example.com. 60 A 10.1.2.4"));
+
+    // Leaving twice is harmless; the last leaver takes the instance away.
+    route53(
+        &fake,
+        &[
+            "leave",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--address",
+            "10.1.2.3",
+        ],
+    )
+    .await
+    .ok();
+    let out = route53(
+        &fake,
+        &[
+            "leave",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--address",
+            "10.1.2.4",
+        ],
+    )
+    .await
+    .ok();
+    assert!(
+        out.stdout.contains("the instance is gone"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        route53_zone(&fake, &id).is_empty(),
+        "{:?}",
+        route53_zone(&fake, &id)
+    );
+}
+
+#[tokio::test]
+async fn the_default_instance_label_comes_from_the_host() {
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    let out = route53(
+        &fake,
+        &[
+            "join",
+            "--service",
+            "_ssh._tcp",
+            "--port",
+            "22",
+            "--host",
+            "bastion.example.com",
+            "--json",
+        ],
+    )
+    .await
+    .ok();
+    assert_eq!(out.json()["instance"], "bastion._ssh._tcp.example.com.");
+    let sets = route53_zone(&fake, &id);
+    assert!(
+        sets.contains("bastion._ssh._tcp.example.com. 120 SRV 0 0 22 bastion.example.com."),
+        "{sets:?}"
+    );
+    // No --address: no address record is written for a host named explicitly.
+    assert!(!sets.iter().any(|l| l.contains(" A ")), "{sets:?}");
+    route53(
+        &fake,
+        &[
+            "leave",
+            "--service",
+            "_ssh._tcp",
+            "--host",
+            "bastion.example.com",
+        ],
+    )
+    .await
+    .ok();
+    assert!(route53_zone(&fake, &id).is_empty());
+}
+
+#[tokio::test]
+async fn route53_records_list_and_apply_with_review() {
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+        .await
+        .ok();
+
+    let listed = route53(&fake, &["records", "list", "--type", "SRV", "--json"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        listed,
+        serde_json::json!([{"name": "v1._http._tcp.example.com.", "type": "SRV", "ttl": 60, "values": ["0 0 8080 10-1-2-3.example.com."]}])
+    );
+    let table = route53(&fake, &["records", "list"]).await.ok();
+    assert!(table.stdout.lines().next().unwrap().starts_with("NAME"));
+    assert!(table.stdout.contains("SOA"), "the whole zone is listed");
+
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("apply-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("changes.yaml");
+    std::fs::write(
+        &file,
+        "- action: add\n  name: www.example.com\n  type: A\n  ttl: 120\n  values: [192.0.2.10, 192.0.2.11]\n\
+         - action: upsert\n  name: v1._http._tcp.example.com\n  type: TXT\n  ttl: 60\n  values: ['\"path=/v2\"']\n",
+    )
+    .unwrap();
+    let before = route53_zone(&fake, &id);
+    let plan = route53(&fake, &["records", "apply", file.to_str().unwrap()])
+        .await
+        .ok();
+    assert!(
+        plan.stdout.contains("ADD www.example.com. A"),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("  + 192.0.2.10"), "{}", plan.stdout);
+    assert!(
+        plan.stdout.contains("  - \"path=/\" \"tls\""),
+        "{}",
+        plan.stdout
+    );
+    assert!(plan.stdout.contains("dry run"), "{}", plan.stdout);
+    assert_eq!(
+        route53_zone(&fake, &id),
+        before,
+        "nothing applied without --yes"
+    );
+
+    let applied = route53(
+        &fake,
+        &[
+            "records",
+            "apply",
+            file.to_str().unwrap(),
+            "--yes",
+            "--json",
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(applied["applied"], true);
+    assert_eq!(
+        applied["steps"][0]["after"]["values"],
+        serde_json::json!(["192.0.2.10", "192.0.2.11"])
+    );
+    let after = route53_zone(&fake, &id);
+    assert!(after.contains("www.example.com. 120 A 192.0.2.10"));
+    assert!(after.contains("v1._http._tcp.example.com. 60 TXT \"path=/v2\""));
+
+    // A file with a mistake is refused whole, before any request.
+    std::fs::write(&file, r#"{"changes": [{"action": "add", "name": "a.example.com", "type": "A", "ttl": 60, "values": ["192.0.2.1"]}, {"action": "add", "name": "b.example.com", "type": "AAAA", "ttl": 60, "values": ["192.0.2.1"]}]}"#).unwrap();
+    fake.reset_counts();
+    let bad = route53(
+        &fake,
+        &["records", "apply", file.to_str().unwrap(), "--yes"],
+    )
+    .await;
+    bad.fails(2, &["change 2", "192.0.2.1"]);
+    assert_eq!(fake.requests().total, 0);
+    assert!(
+        !route53_zone(&fake, &id)
+            .iter()
+            .any(|l| l.starts_with("a.example.com"))
+    );
+}
+
+#[tokio::test]
+async fn hosts_from_a_zone_lists_its_address_records() {
+    let fake = FakeRoute53::start().await;
+    fake.create_zone("example.com", false);
+    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+        .await
+        .ok();
+    route53(
+        &fake,
+        &[
+            "join",
+            "--a-record",
+            "www.example.com",
+            "--address",
+            "192.0.2.10",
+            "--address",
+            "2001:db8::10",
+        ],
+    )
+    .await
+    .ok();
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hosts-zone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hosts");
+    std::fs::write(&file, "127.0.0.1 localhost\n").unwrap();
+    route53(
+        &fake,
+        &["hosts", "--from-zone", "--output", file.to_str().unwrap()],
+    )
+    .await
+    .ok();
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("127.0.0.1 localhost\n# BEGIN dnsctl zone example.com.\n"),
+        "{text}"
+    );
+    for line in [
+        "10.1.2.3\t10-1-2-3.example.com\n",
+        "192.0.2.10\twww.example.com\n",
+        "2001:db8::10\twww.example.com\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in {text}");
+    }
+}
+
+fn cloudflare_a(fake: &FakeCloudflare, zone: &str, name: &str) -> Vec<(String, u64, bool)> {
+    let mut out: Vec<(String, u64, bool)> = fake
+        .records(zone)
+        .into_iter()
+        .filter(|r| r["type"] == "A" && r["name"] == name)
+        .map(|r: Value| {
+            (
+                r["content"].as_str().unwrap().to_owned(),
+                r["ttl"].as_u64().unwrap(),
+                r["proxied"].as_bool().unwrap_or(false),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn cloudflare(fake: &FakeCloudflare, args: &[&str]) -> Run {
+    let mut all = vec!["--provider", "cloudflare", "--zone", "example.com"];
+    all.extend_from_slice(args);
+    let mut cmd = dnsctl(&all);
+    cloudflare_env(&mut cmd, &fake.uri(), &fake.token());
+    run_cmd(cmd).await
+}
+
+#[tokio::test]
+async fn cloudflare_round_robin_adds_and_removes_only_this_host() {
+    let fake = FakeCloudflare::start().await;
+    let zone = fake.add_zone("example.com");
+    let join = |ip: &'static str| {
+        [
+            "join",
+            "--a-record",
+            "www.example.com",
+            "--address",
+            ip,
+            "--ttl",
+            "120",
+        ]
+    };
+    let (ja, jb, jc) = (join("192.0.2.10"), join("192.0.2.11"), join("192.0.2.12"));
+    let (a, b, c) = tokio::join!(
+        cloudflare(&fake, &ja),
+        cloudflare(&fake, &jb),
+        cloudflare(&fake, &jc)
+    );
+    for out in [a, b, c] {
+        out.ok();
+    }
+    // Booting twice does not duplicate the record.
+    cloudflare(&fake, &join("192.0.2.10")).await.ok();
+    assert_eq!(
+        cloudflare_a(&fake, &zone, "www.example.com"),
+        [
+            ("192.0.2.10".into(), 120, false),
+            ("192.0.2.11".into(), 120, false),
+            ("192.0.2.12".into(), 120, false)
+        ]
+    );
+    let out = cloudflare(
+        &fake,
+        &[
+            "leave",
+            "--a-record",
+            "www.example.com",
+            "--address",
+            "192.0.2.11",
+        ],
+    )
+    .await
+    .ok();
+    assert!(
+        out.stdout.starts_with("left round robin www.example.com."),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        cloudflare_a(&fake, &zone, "www.example.com"),
+        [
+            ("192.0.2.10".into(), 120, false),
+            ("192.0.2.12".into(), 120, false)
+        ]
+    );
+    assert!(!out.stdout.contains(&fake.token()) && !out.stderr.contains(&fake.token()));
+}
+
+#[tokio::test]
+async fn cloudflare_service_join_and_leave() {
+    let fake = FakeCloudflare::start().await;
+    let zone = fake.add_zone("example.com");
+    cloudflare(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+        .await
+        .ok();
+    let records = fake.records(&zone);
+    let srv = records.iter().find(|r| r["type"] == "SRV").unwrap();
+    assert_eq!(srv["name"], "v1._http._tcp.example.com");
+    assert_eq!(srv["data"]["port"], 8080);
+    assert_eq!(srv["data"]["target"], "10-1-2-3.example.com");
+    assert!(
+        records
+            .iter()
+            .any(|r| r["type"] == "A" && r["content"] == "10.1.2.3")
+    );
+    // Leave without --txt: the TXT published at join is found and removed
+    // (Cloudflare has no preconditions, so the leaver removes what it knows).
+    cloudflare(
+        &fake,
+        &[
+            "leave",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--address",
+            "10.1.2.3",
+        ],
+    )
+    .await
+    .ok();
+    let left: Vec<Value> = fake
+        .records(&zone)
+        .into_iter()
+        .filter(|r| r["type"] != "SOA" && r["type"] != "NS")
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test]
+async fn ec2_metadata_supplies_the_public_address() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let imds = MockServer::start().await;
+    Mock::given(method("PUT"))
+        .and(path("/latest/api/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string("imds-token")
+                .insert_header("x-aws-ec2-metadata-token-ttl-seconds", "21600"),
+        )
+        .mount(&imds)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/latest/meta-data/public-ipv4"))
+        .and(wiremock::matchers::header(
+            "x-aws-ec2-metadata-token",
+            "imds-token",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_string("203.0.113.7"))
+        .mount(&imds)
+        .await;
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    let mut cmd = dnsctl(&[
+        "--provider",
+        "route53",
+        "--zone",
+        "example.com",
+        "join",
+        "--a-record",
+        "www.example.com",
+        "--address",
+        "public",
+        "--ttl",
+        "120",
+    ]);
+    route53_env(&mut cmd, &fake.endpoint());
+    cmd.env_remove("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri());
+    run_cmd(cmd).await.ok();
+    assert!(
+        route53_zone(&fake, &id).contains("www.example.com. 120 A 203.0.113.7"),
+        "{:?}",
+        route53_zone(&fake, &id)
+    );
+}
