@@ -108,7 +108,10 @@ pub(crate) enum Command {
     )]
     Watch(WatchArgs),
     /// Inspect the zone or apply scripted changes to it.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  dnsctl --provider route53 --zone example.com records list --type SRV\n  dnsctl --provider cloudflare --zone example.com records apply changes.yaml --yes"
+    )]
     Records(RecordsCommand),
     /// Write discovered instances (or the zone's address records) into a hosts file.
     #[command(after_help = HOSTS_EXAMPLES)]

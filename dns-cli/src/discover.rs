@@ -155,7 +155,16 @@ fn instances_table(instances: &[&ResolvedInstance]) -> Table {
                 txt.clone(),
             ]);
         }
-        for t in &instance.targets {
+        // Priority order, heavier first: the order a reader compares them in.
+        let mut targets: Vec<&ResolvedTarget> = instance.targets.iter().collect();
+        targets.sort_by(|a, b| {
+            (a.priority(), std::cmp::Reverse(a.weight()), a.host()).cmp(&(
+                b.priority(),
+                std::cmp::Reverse(b.weight()),
+                b.host(),
+            ))
+        });
+        for t in targets {
             let addresses: Vec<String> = t.addresses.iter().map(ToString::to_string).collect();
             table.row(vec![
                 label(instance),

@@ -518,3 +518,40 @@ async fn ec2_metadata_supplies_the_public_address() {
         route53_zone(&fake, &id)
     );
 }
+
+#[tokio::test]
+async fn auto_off_ec2_takes_the_default_route_address() {
+    // The address the kernel would send from on the default route, found
+    // the same way (connecting a UDP socket sends nothing).
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    probe
+        .connect("192.0.2.1:9")
+        .expect("this machine needs an IPv4 default route for this test");
+    let expected = probe.local_addr().unwrap().ip().to_string();
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    let out = route53(
+        &fake,
+        &[
+            "join",
+            "--service",
+            "_http._tcp",
+            "--port",
+            "80",
+            "--address",
+            "auto",
+            "--json",
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(out["addresses"], serde_json::json!([expected]));
+    let host = format!("{}.example.com.", expected.replace('.', "-"));
+    assert_eq!(out["targets"][0]["target"], host.as_str());
+    assert_eq!(
+        out["instance"],
+        format!("{}._http._tcp.example.com.", expected.replace('.', "-"))
+    );
+    assert!(route53_zone(&fake, &id).contains(&format!("{host} 120 A {expected}")));
+}
