@@ -555,3 +555,110 @@ async fn auto_off_ec2_takes_the_default_route_address() {
     );
     assert!(route53_zone(&fake, &id).contains(&format!("{host} 120 A {expected}")));
 }
+
+/// Requests one `dnsctl` command costs, per provider: what a boot or
+/// shutdown script spends of Cloudflare's 1,200 per 5 minutes or Route 53's
+/// 5 per second. Printed for docs/performance.md (run with `--nocapture`);
+/// the bounds keep them from growing unnoticed.
+#[tokio::test]
+#[allow(clippy::print_stdout, reason = "the figures are the point")]
+async fn requests_per_command() {
+    let steps: [(&str, &[&str], usize, u64); 5] = [
+        (
+            "join --a-record",
+            &[
+                "join",
+                "--a-record",
+                "www.example.com",
+                "--address",
+                "192.0.2.1",
+            ],
+            3,
+            3,
+        ),
+        (
+            "join (first host)",
+            &[
+                "join",
+                "--service",
+                "_http._tcp",
+                "--instance",
+                "v1",
+                "--port",
+                "80",
+                "--address",
+                "10.1.2.3",
+            ],
+            3,
+            4,
+        ),
+        (
+            "join (second host)",
+            &[
+                "join",
+                "--service",
+                "_http._tcp",
+                "--instance",
+                "v1",
+                "--port",
+                "80",
+                "--address",
+                "10.1.2.4",
+            ],
+            3,
+            4,
+        ),
+        (
+            "leave --port (not last)",
+            &[
+                "leave",
+                "--service",
+                "_http._tcp",
+                "--instance",
+                "v1",
+                "--port",
+                "80",
+                "--address",
+                "10.1.2.4",
+            ],
+            5,
+            7,
+        ),
+        (
+            "leave, no --port (last)",
+            &[
+                "leave",
+                "--service",
+                "_http._tcp",
+                "--instance",
+                "v1",
+                "--address",
+                "10.1.2.3",
+            ],
+            9,
+            12,
+        ),
+    ];
+    let cf = FakeCloudflare::start().await;
+    cf.add_zone("example.com");
+    let r53 = FakeRoute53::start().await;
+    r53.create_zone("example.com", false);
+    println!("{:<26} {:>10} {:>8}", "command", "cloudflare", "route53");
+    for (what, args, cf_max, r53_max) in steps {
+        let before = cf.request_count();
+        cloudflare(&cf, args).await.ok();
+        let cf_used = cf.request_count() - before;
+        let before = r53.requests().total;
+        route53(&r53, args).await.ok();
+        let r53_used = r53.requests().total - before;
+        println!("{what:<26} {cf_used:>10} {r53_used:>8}");
+        assert!(
+            cf_used <= cf_max,
+            "{what}: {cf_used} Cloudflare requests, at most {cf_max} expected"
+        );
+        assert!(
+            r53_used <= r53_max,
+            "{what}: {r53_used} Route 53 requests, at most {r53_max} expected"
+        );
+    }
+}
