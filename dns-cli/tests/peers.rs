@@ -1,12 +1,123 @@
-//! dnsctl against real peers: Cloudflare's official OpenAPI schema (Stoplight
-//! Prism as a validating proxy in front of the fake).
+//! dnsctl against real peers: moto (the Route 53 emulator) and Cloudflare's
+//! official OpenAPI schema (Stoplight Prism as a validating proxy in front
+//! of the fake).
 #![allow(clippy::unwrap_used, reason = "tests")]
 
 mod support;
 
+use dns_route53::Route53Builder;
 use dns_testkit::cloudflare::FakeCloudflare;
+use dns_testkit::moto::Moto;
 use dns_testkit::prism::Prism;
-use support::{cloudflare_env, dnsctl, run_cmd};
+use support::{Run, cloudflare_env, dnsctl, route53_env, run_cmd};
+
+#[tokio::test]
+async fn route53_join_leave_against_moto() {
+    let moto = Moto::start();
+    let sdk = Route53Builder::new()
+        .with_endpoint_url(moto.endpoint())
+        .with_credentials("AKIDMOTOTEST", "moto-test-secret")
+        .build()
+        .await
+        .unwrap();
+    sdk.client()
+        .create_hosted_zone()
+        .name("example.com")
+        .caller_reference(format!("dnsctl-{}", std::process::id()))
+        .send()
+        .await
+        .unwrap();
+    let dnsctl_moto = |args: &[&str]| {
+        let mut all = vec!["--provider", "route53", "--zone", "example.com"];
+        all.extend_from_slice(args);
+        let mut cmd = dnsctl(&all);
+        route53_env(&mut cmd, &moto.endpoint());
+        run_cmd(cmd)
+    };
+    let join = |ip: &'static str| {
+        [
+            "join",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--port",
+            "8080",
+            "--address",
+            ip,
+            "--txt",
+            "path=/",
+            "--ttl",
+            "60",
+        ]
+    };
+    dnsctl_moto(&join("10.1.2.3")).await.ok();
+    dnsctl_moto(&join("10.1.2.4")).await.ok();
+    dnsctl_moto(&join("10.1.2.4")).await.ok();
+    let values = |out: Run| -> Vec<String> {
+        let sets = out.ok().json();
+        let mut values: Vec<String> = sets
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|s| {
+                s["values"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_owned())
+            })
+            .collect();
+        values.sort();
+        values
+    };
+    assert_eq!(
+        values(dnsctl_moto(&["records", "list", "--type", "SRV", "--json"]).await),
+        [
+            "0 0 8080 10-1-2-3.example.com.",
+            "0 0 8080 10-1-2-4.example.com."
+        ]
+    );
+    dnsctl_moto(&[
+        "leave",
+        "--service",
+        "_http._tcp",
+        "--instance",
+        "v1",
+        "--address",
+        "10.1.2.3",
+    ])
+    .await
+    .ok();
+    assert_eq!(
+        values(dnsctl_moto(&["records", "list", "--type", "SRV", "--json"]).await),
+        ["0 0 8080 10-1-2-4.example.com."]
+    );
+    let a = values(dnsctl_moto(&["records", "list", "--type", "A", "--json"]).await);
+    assert_eq!(a, ["10.1.2.4"]);
+    dnsctl_moto(&[
+        "leave",
+        "--service",
+        "_http._tcp",
+        "--instance",
+        "v1",
+        "--address",
+        "10.1.2.4",
+    ])
+    .await
+    .ok();
+    let left = dnsctl_moto(&["records", "list", "--json"])
+        .await
+        .ok()
+        .json();
+    let types: Vec<&str> = left
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["NS", "SOA"], "only the apex records remain");
+}
 
 #[tokio::test]
 async fn cloudflare_requests_match_the_official_schema() {

@@ -15,9 +15,14 @@
 //! * `route53::FakeRoute53` (feature `route53`) is a stateful fake of the
 //!   Amazon Route 53 API that follows its documented behaviour, for
 //!   testing clients built on `aws-sdk-route53`.
+//! * `moto::Moto` (feature `moto`) starts [moto], the Route 53 emulator
+//!   that `scripts/test.sh` installs, on a free port and kills it when
+//!   dropped.
 //!
 //! Names go on the wire as raw labels, so DNS-SD instance names with
 //! spaces, dots or UTF-8 are served as they are stored.
+//!
+//! [moto]: https://docs.getmoto.org/
 //!
 //! # Example
 //!
@@ -65,6 +70,8 @@ pub mod cloudflare;
 mod fake_http;
 mod handler;
 mod lookup;
+#[cfg(feature = "moto")]
+pub mod moto;
 #[cfg(feature = "prism")]
 pub mod prism;
 mod proxy;
