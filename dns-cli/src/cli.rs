@@ -43,6 +43,12 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_parser = parse_name, env = "DNSCTL_ZONE")]
     pub(crate) zone: Option<Name>,
 
+    /// Cloudflare: the zone's id (from its dashboard Overview page), so the
+    /// zone is not looked up by name (no GET /zones; a token scoped to one
+    /// zone needs no Zone.Read).
+    #[arg(long, global = true, value_name = "ID", env = "DNSCTL_ZONE_ID")]
+    pub(crate) zone_id: Option<String>,
+
     /// Send provider API requests to this URL instead of the provider's own
     /// (an emulator or a proxy). Plain http is allowed to loopback only.
     #[arg(long, global = true, value_name = "URL", env = "DNSCTL_ENDPOINT")]
@@ -104,7 +110,7 @@ pub(crate) enum Command {
     Order(SelectArgs),
     /// Follow a service type and print instances as they join, change and leave.
     #[command(
-        after_help = "Examples:\n  dnsctl watch _http._tcp.example.com\n  dnsctl watch _http._tcp.example.com --json --events 1   # wait for the first change"
+        after_help = "Examples:\n  dnsctl watch _http._tcp.example.com\n  dnsctl watch _http._tcp.example.com --json --events 3   # the first poll reports every instance as added"
     )]
     Watch(WatchArgs),
     /// Inspect the zone or apply scripted changes to it.
@@ -184,7 +190,8 @@ pub(crate) struct JoinArgs {
     #[arg(long = "txt", value_name = "KEY[=VALUE]")]
     pub(crate) txt: Vec<String>,
 
-    /// The SRV target host name (default: derived from --address, e.g. 10-1-2-3.<zone>).
+    /// The SRV target host name (default: derived from --address: 10.1.2.3 in
+    /// example.com gives 10-1-2-3.example.com).
     #[arg(long, value_parser = parse_name)]
     pub(crate) host: Option<Name>,
 

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use dns_core::{Name, ServiceType, TxtProperties, TxtValue};
+use dns_core::{Label, Name, ServiceType, TxtProperties, TxtValue};
 use dns_sd_client::{
     Discovery, DnsSdClient, ResolvedInstance, ResolvedTarget, WatchEvent, WatchOptions,
 };
@@ -118,7 +118,15 @@ impl TxtJson {
 pub(crate) fn label(instance: &ResolvedInstance) -> String {
     instance
         .instance_label()
-        .map_or_else(|| instance.name.to_string(), |l| format!("{l:#}"))
+        .map_or_else(|| instance.name.to_string(), raw_label)
+}
+
+/// A label's text as its owner wrote it ("API v1.2"); presentation form
+/// with escapes only when it is not UTF-8.
+pub(crate) fn raw_label(label: &Label) -> String {
+    label
+        .as_str()
+        .map_or_else(|| label.to_string(), str::to_owned)
 }
 
 impl From<&ResolvedInstance> for InstanceJson {
@@ -245,11 +253,7 @@ pub(crate) async fn browse(global: &Global, args: &ServiceArg) -> Result<(), Fai
         .iter()
         .map(|n| Listed {
             name: n.to_string(),
-            instance: n
-                .labels()
-                .first()
-                .map(|l| format!("{l:#}"))
-                .unwrap_or_default(),
+            instance: n.labels().first().map(raw_label).unwrap_or_default(),
         })
         .collect();
     if global.json {

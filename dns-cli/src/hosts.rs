@@ -93,6 +93,9 @@ async fn from_services(global: &Global, args: &HostsArgs) -> Result<(String, Ent
             );
         }
     }
+    // The block's key must not depend on the order of --service flags.
+    names.sort();
+    names.dedup();
     Ok((names.join(" "), entries))
 }
 

@@ -42,20 +42,26 @@ pub(crate) async fn run(global: &Global, args: &JoinArgs, leaving: bool) -> Resu
         None
     };
     let addresses = address::resolve_all(&args.addresses).await?;
-    let publication = publication(&target.domain, args, &addresses, txt, leaving)?;
+    let mut publication = publication(&target.domain, args, &addresses, txt, leaving)?;
     publication.validate(&target, command)?;
     let registry = ServiceRegistry::new(target.provider.clone());
     if leaving {
         return leave(global, &target, &registry, publication).await;
     }
-    join(global, &target, &registry, &publication).await?;
+    join(global, &target, &registry, &mut publication).await?;
     let Some(mut signals) = signals else {
         return Ok(());
     };
-    output::line(&format!(
+    let waiting = format!(
         "joined; leaving on SIGTERM or SIGINT (pid {})",
         std::process::id()
-    ))?;
+    );
+    // With --json, stdout carries only the JSON documents.
+    if global.json {
+        output::note(&waiting);
+    } else {
+        output::line(&waiting)?;
+    }
     let signal = signals.wait().await;
     tracing::info!(signal, "leaving");
     leave(global, &target, &registry, publication).await
@@ -80,9 +86,14 @@ fn check_args(args: &JoinArgs, leaving: bool) -> Result<(), Failure> {
                 "--service needs --host or --address to name the SRV target",
             ));
         }
-    } else if args.port.is_some() || args.instance.is_some() || !args.txt.is_empty() {
+    } else if args.port.is_some()
+        || args.instance.is_some()
+        || !args.txt.is_empty()
+        || args.host.is_some()
+        || !args.subtypes.is_empty()
+    {
         return Err(Failure::usage(
-            "--port, --instance and --txt describe a service instance: add --service",
+            "--port, --instance, --txt, --host and --subtype describe a service instance: add --service",
         ));
     }
     if args.a_record.is_some() && args.addresses.is_empty() {
@@ -261,10 +272,12 @@ async fn join(
     global: &Global,
     target: &Target,
     registry: &ServiceRegistry,
-    publication: &Publication,
+    publication: &mut Publication,
 ) -> Result<(), Failure> {
-    if let Some(instance) = &publication.instance {
-        registry.register(instance).await.context(format_args!(
+    if let Some(instance) = publication.instance.take() {
+        let instance = keep_published_txt(target, instance).await?;
+        publication.instance = Some(instance.clone());
+        registry.register(&instance).await.context(format_args!(
             "join {} on {}",
             instance.name(),
             target.provider.provider_name()
@@ -300,57 +313,110 @@ async fn leave(
     print(global, &publication.report("leave", removed))
 }
 
-/// Fills in what a shutdown script may not know: this host's ports (read
-/// from the instance's SRV set when `--port` was not given) and the TXT it
-/// published (so that a provider without preconditions removes exactly it).
+/// Fills in what a shutdown script may not know, from one listing of the
+/// zone: this host's targets as published (ports, priority, weight; all of
+/// them when `--port` was not given), the TXT the instance carries (so a
+/// provider without preconditions removes exactly it), and whether another
+/// service still points at this host (then its addresses stay).
 async fn complete_for_leave(
     target: &Target,
     instance: ServiceInstance,
     port_unknown: Option<SrvTarget>,
 ) -> Result<ServiceInstance, Failure> {
-    if port_unknown.is_none() && !instance.txt().is_empty() {
+    let zone = target.zone_for(instance.name()).await?;
+    let sets = target
+        .provider
+        .list_record_sets(&zone)
+        .await
+        .context(format_args!("listing {}", zone.name))?;
+    let name = instance.name();
+    let template = port_unknown
+        .clone()
+        .or_else(|| instance.targets().first().cloned());
+    let Some(mut template) = template else {
+        return Ok(instance);
+    };
+    let published: Vec<&dns_core::Srv> = sets
+        .iter()
+        .filter(|s| s.name() == name)
+        .flat_map(|s| s.values())
+        .filter_map(|v| match v {
+            RData::SRV(srv) if srv.target == template.host => Some(srv),
+            _ => None,
+        })
+        .filter(|srv| port_unknown.is_some() || srv.port == template.port)
+        .collect();
+    let used_elsewhere = sets
+        .iter()
+        .filter(|s| s.name() != name)
+        .flat_map(|s| s.values().iter().map(move |v| (s.name(), v)))
+        .find_map(|(owner, v)| match v {
+            RData::SRV(srv) if srv.target == template.host => Some(owner.clone()),
+            _ => None,
+        });
+    if let Some(owner) = used_elsewhere
+        && !template.addresses.is_empty()
+    {
+        output::note(&format!(
+            "keeping the addresses of {}: {owner} still points at it",
+            template.host
+        ));
+        template.addresses.clear();
+    }
+    // A target that matches no SRV value (a second leave, or a join that
+    // stopped half-way) still withdraws the host's addresses.
+    let mut out = instance.clone();
+    if published.is_empty() {
+        out = out.with_target(template.clone());
+    }
+    for srv in published {
+        let mut t = template.clone();
+        t.port = srv.port;
+        t.priority = srv.priority;
+        t.weight = srv.weight;
+        out = out.with_target(t);
+    }
+    if instance.txt().is_empty()
+        && let Some(txt) = single_txt(&sets, name)
+    {
+        out = out.with_txt(txt);
+    }
+    Ok(out)
+}
+/// The instance's TXT as properties, when it is one record that reads back
+/// exactly (so writing or removing it changes nothing else).
+fn single_txt(sets: &[RecordSet], name: &Name) -> Option<TxtProperties> {
+    let set = sets
+        .iter()
+        .find(|s| s.name() == name && s.record_type() == RecordType::TXT)?;
+    let [RData::TXT(txt)] = set.values() else {
+        return None;
+    };
+    let props = TxtProperties::from_txt(txt);
+    (props.to_txt() == *txt).then_some(props)
+}
+
+/// A join without `--txt` keeps the TXT the instance already has: another
+/// host of the instance published it, and an empty one would replace it.
+async fn keep_published_txt(
+    target: &Target,
+    instance: ServiceInstance,
+) -> Result<ServiceInstance, Failure> {
+    if !instance.txt().is_empty() {
         return Ok(instance);
     }
     let zone = target.zone_for(instance.name()).await?;
-    let read = |rtype: RecordType| {
-        let provider = target.provider.clone();
-        let (zone, name) = (zone.clone(), instance.name().clone());
-        async move {
-            provider
-                .get_record_set(&zone, &name, rtype)
-                .await
-                .context(format_args!("reading {name} {rtype}"))
-        }
-    };
-    let mut out = instance.clone();
-    if let Some(template) = port_unknown {
-        let srv = read(RecordType::SRV).await?;
-        let ports: Vec<u16> = srv
-            .iter()
-            .flat_map(|set| set.values())
-            .filter_map(|v| match v {
-                RData::SRV(s) if s.target == template.host => Some(s.port),
-                _ => None,
-            })
-            .collect();
-        // No target left (a second leave, or a join that stopped half-way):
-        // a target no SRV value matches still withdraws the addresses.
-        for port in if ports.is_empty() { vec![0] } else { ports } {
-            let mut t = template.clone();
-            t.port = port;
-            out = out.with_target(t);
-        }
-    }
-    if instance.txt().is_empty()
-        && let Some(set) = read(RecordType::TXT).await?
-        && let [RData::TXT(txt)] = set.values()
-    {
-        let props = TxtProperties::from_txt(txt);
-        if props.to_txt() == *txt {
-            out = out.with_txt(props);
-        }
-    }
-    Ok(out)
+    let set = target
+        .provider
+        .get_record_set(&zone, instance.name(), RecordType::TXT)
+        .await
+        .context(format_args!("reading {} TXT", instance.name()))?;
+    Ok(
+        match set.and_then(|s| single_txt(std::slice::from_ref(&s), instance.name())) {
+            Some(txt) => instance.with_txt(txt),
+            None => instance,
+        },
+    )
 }
 
 async fn apply_one(target: &Target, change: Change, command: &str) -> Result<(), Failure> {
@@ -384,7 +450,13 @@ fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {
             .filter(|t| t.port != 0)
             .map(|t| format!("{}:{}", t.target, t.port))
             .collect();
-        what.push(format!("{instance} (target {})", targets.join(", ")));
+        if targets.is_empty() {
+            what.push(format!(
+                "{instance} (no target of this host was registered)"
+            ));
+        } else {
+            what.push(format!("{instance} (target {})", targets.join(", ")));
+        }
     }
     if let Some(name) = &done.a_record {
         what.push(format!("round robin {name}"));
@@ -393,7 +465,7 @@ fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {
     if !done.addresses.is_empty() {
         text.push_str(&format!("; address {}", done.addresses.join(", ")));
     }
-    if done.instance_removed == Some(true) {
+    if done.instance_removed == Some(true) && done.targets.iter().any(|t| t.port != 0) {
         text.push_str("; it was the last target, the instance is gone");
     }
     output::line(&text)

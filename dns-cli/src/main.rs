@@ -96,9 +96,13 @@ fn fail(failure: &Failure) -> ExitCode {
     failure.exit_code()
 }
 
+/// Without `-v`, only errors from the libraries: dnsctl reports what went
+/// wrong itself, in one line, and library warnings (an AWS region not found
+/// in EC2 metadata, a retried lookup) would only repeat or clutter it.
 fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
     let level = match verbose {
-        0 => tracing::Level::WARN,
+        0 => tracing::Level::ERROR,
         1 => tracing::Level::INFO,
         2 => tracing::Level::DEBUG,
         _ => tracing::Level::TRACE,
@@ -107,5 +111,6 @@ fn init_logging(verbose: u8) {
         .with_max_level(level)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
 }

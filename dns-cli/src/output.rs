@@ -31,7 +31,12 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Result<()
 
 /// A warning on stderr, for results that are printed but incomplete.
 pub(crate) fn warn(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "dnsctl: warning: {text}");
+    note(&format!("warning: {text}"));
+}
+
+/// A message for the operator on stderr, `dnsctl: ` first.
+pub(crate) fn note(text: &str) {
+    let _ = writeln!(io::stderr().lock(), "dnsctl: {text}");
 }
 
 /// A table whose columns are as wide as their widest cell.

@@ -49,7 +49,7 @@ async fn instances(
                         Failure::failed(format!(
                             "{}: no instance {:?} (try: dnsctl browse {})",
                             args.name,
-                            format!("{wanted:#}"),
+                            discover::raw_label(wanted),
                             args.name
                         ))
                     }),

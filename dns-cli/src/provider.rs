@@ -10,7 +10,8 @@ use dns_route53::Route53Builder;
 use crate::cli::{Global, ProviderKind};
 use crate::failure::{Context, Failure};
 
-/// A provider call may take this many `--timeout`s (its retries included).
+/// Provider requests get this many `--timeout`s: on Route 53 for a whole
+/// call with its retries, on Cloudflare for each request.
 const CALL_TIMEOUTS: u32 = 6;
 
 /// The provider and the zone (`--zone`) the command works in.
@@ -44,6 +45,11 @@ pub(crate) fn require(global: &Global, command: &str) -> Result<(ProviderKind, N
     if let Some(url) = &global.endpoint {
         check_endpoint(url)?;
     }
+    if global.zone_id.is_some() && kind != ProviderKind::Cloudflare {
+        return Err(Failure::usage(
+            "--zone-id pins a Cloudflare zone; Route 53 zones are found by name (ListHostedZones)",
+        ));
+    }
     Ok((kind, zone))
 }
 
@@ -68,6 +74,9 @@ pub(crate) async fn connect(
         }
         ProviderKind::Cloudflare => {
             let mut builder = CloudflareBuilder::from_env().with_timeout(timeout);
+            if let Some(id) = &global.zone_id {
+                builder = builder.with_zone(domain.clone(), id.clone());
+            }
             if let Some(url) = &global.endpoint {
                 builder = builder
                     .with_base_url(url.clone())

@@ -577,7 +577,7 @@ async fn requests_per_command() {
             3,
         ),
         (
-            "join (first host)",
+            "join --txt (first host)",
             &[
                 "join",
                 "--service",
@@ -588,12 +588,14 @@ async fn requests_per_command() {
                 "80",
                 "--address",
                 "10.1.2.3",
+                "--txt",
+                "path=/",
             ],
             3,
             4,
         ),
         (
-            "join (second host)",
+            "join, no --txt (2nd host)",
             &[
                 "join",
                 "--service",
@@ -605,8 +607,8 @@ async fn requests_per_command() {
                 "--address",
                 "10.1.2.4",
             ],
-            3,
             4,
+            6,
         ),
         (
             "leave --port (not last)",
@@ -635,8 +637,8 @@ async fn requests_per_command() {
                 "--address",
                 "10.1.2.3",
             ],
-            9,
-            12,
+            8,
+            11,
         ),
     ];
     let cf = FakeCloudflare::start().await;
@@ -661,4 +663,136 @@ async fn requests_per_command() {
             "{what}: {r53_used} Route 53 requests, at most {r53_max} expected"
         );
     }
+}
+
+#[tokio::test]
+async fn a_pinned_cloudflare_zone_is_not_looked_up() {
+    let fake = FakeCloudflare::start().await;
+    let zone = fake.add_zone("example.com");
+    let args = [
+        "--zone-id",
+        zone.as_str(),
+        "join",
+        "--a-record",
+        "www.example.com",
+        "--address",
+        "192.0.2.10",
+    ];
+    cloudflare(&fake, &args).await.ok();
+    assert_eq!(
+        cloudflare_a(&fake, &zone, "www.example.com"),
+        [("192.0.2.10".into(), 120, false)]
+    );
+    let zone_lookups = fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.ends_with("/zones"))
+        .count();
+    assert_eq!(zone_lookups, 0, "{:?}", fake.requests());
+    // Route 53 has no such option.
+    let r53 = FakeRoute53::start().await;
+    route53(&r53, &["--zone-id", "Z1", "records", "list"])
+        .await
+        .fails(2, &["--zone-id", "Route 53"]);
+}
+
+#[tokio::test]
+async fn leaving_one_service_keeps_an_address_another_still_uses() {
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    route53(
+        &fake,
+        &[
+            "join",
+            "--service",
+            "_http._tcp",
+            "--port",
+            "80",
+            "--address",
+            "10.1.2.3",
+        ],
+    )
+    .await
+    .ok();
+    route53(
+        &fake,
+        &[
+            "join",
+            "--service",
+            "_ssh._tcp",
+            "--port",
+            "22",
+            "--address",
+            "10.1.2.3",
+        ],
+    )
+    .await
+    .ok();
+    let out = route53(
+        &fake,
+        &["leave", "--service", "_http._tcp", "--address", "10.1.2.3"],
+    )
+    .await
+    .ok();
+    assert!(
+        out.stderr
+            .contains("keeping the addresses of 10-1-2-3.example.com."),
+        "{}",
+        out.stderr
+    );
+    let zone = route53_zone(&fake, &id);
+    assert!(
+        zone.contains("10-1-2-3.example.com. 120 A 10.1.2.3"),
+        "the ssh service still needs it: {zone:?}"
+    );
+    assert!(!zone.iter().any(|l| l.contains("_http")), "{zone:?}");
+    // The last user takes it away.
+    route53(
+        &fake,
+        &["leave", "--service", "_ssh._tcp", "--address", "10.1.2.3"],
+    )
+    .await
+    .ok();
+    assert!(
+        route53_zone(&fake, &id).is_empty(),
+        "{:?}",
+        route53_zone(&fake, &id)
+    );
+}
+
+#[tokio::test]
+async fn a_join_without_txt_keeps_the_instances_txt() {
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+        .await
+        .ok();
+    route53(
+        &fake,
+        &[
+            "join",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--port",
+            "8080",
+            "--ttl",
+            "60",
+            "--address",
+            "10.1.2.4",
+        ],
+    )
+    .await
+    .ok();
+    let zone = route53_zone(&fake, &id);
+    assert!(
+        zone.contains("v1._http._tcp.example.com. 60 TXT \"path=/\" \"tls\""),
+        "{zone:?}"
+    );
+    assert_eq!(
+        zone.iter().filter(|l| l.contains(" TXT ")).count(),
+        1,
+        "{zone:?}"
+    );
 }
