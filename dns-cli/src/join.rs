@@ -23,6 +23,9 @@ struct Publication {
     /// Leave without `--port`: this host's target with the port still to be
     /// read from the zone (the instance has no target yet).
     port_unknown: Option<SrvTarget>,
+    /// Leave: no SRV value of this host was found (a repeated leave); the
+    /// report then lists no target.
+    nothing_registered: bool,
     round_robin: Option<RecordSet>,
     round_robin_v6: Option<RecordSet>,
 }
@@ -182,6 +185,7 @@ fn publication(
     Ok(Publication {
         instance,
         port_unknown,
+        nothing_registered: false,
         round_robin: set(false)?,
         round_robin_v6: set(true)?,
     })
@@ -235,7 +239,11 @@ impl Publication {
     }
 
     fn report(&self, action: &str, instance_removed: Option<bool>) -> Done<'_> {
-        let targets = self.instance.iter().flat_map(|i| i.targets());
+        let targets = self
+            .instance
+            .iter()
+            .filter(|_| !self.nothing_registered)
+            .flat_map(|i| i.targets());
         Done {
             action: if action == "join" { "joined" } else { "left" },
             instance: self.instance.as_ref().map(|i| i.name().to_string()),
@@ -297,8 +305,9 @@ async fn leave(
 ) -> Result<(), Failure> {
     let mut removed = None;
     if let Some(instance) = publication.instance.take() {
-        let instance =
+        let (instance, found) =
             complete_for_leave(target, instance, publication.port_unknown.take()).await?;
+        publication.nothing_registered = !found;
         let report = registry.deregister(&instance).await.context(format_args!(
             "leave {} on {}",
             instance.name(),
@@ -322,7 +331,7 @@ async fn complete_for_leave(
     target: &Target,
     instance: ServiceInstance,
     port_unknown: Option<SrvTarget>,
-) -> Result<ServiceInstance, Failure> {
+) -> Result<(ServiceInstance, bool), Failure> {
     let zone = target.zone_for(instance.name()).await?;
     let sets = target
         .provider
@@ -334,7 +343,7 @@ async fn complete_for_leave(
         .clone()
         .or_else(|| instance.targets().first().cloned());
     let Some(mut template) = template else {
-        return Ok(instance);
+        return Ok((instance, false));
     };
     let published: Vec<&dns_core::Srv> = sets
         .iter()
@@ -366,7 +375,8 @@ async fn complete_for_leave(
     // A target that matches no SRV value (a second leave, or a join that
     // stopped half-way) still withdraws the host's addresses.
     let mut out = instance.clone();
-    if published.is_empty() {
+    let found = !published.is_empty();
+    if !found {
         out = out.with_target(template.clone());
     }
     for srv in published {
@@ -381,7 +391,7 @@ async fn complete_for_leave(
     {
         out = out.with_txt(txt);
     }
-    Ok(out)
+    Ok((out, found))
 }
 /// The instance's TXT as properties, when it is one record that reads back
 /// exactly (so writing or removing it changes nothing else).
@@ -447,7 +457,6 @@ fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {
         let targets: Vec<String> = done
             .targets
             .iter()
-            .filter(|t| t.port != 0)
             .map(|t| format!("{}:{}", t.target, t.port))
             .collect();
         if targets.is_empty() {
@@ -465,7 +474,7 @@ fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {
     if !done.addresses.is_empty() {
         text.push_str(&format!("; address {}", done.addresses.join(", ")));
     }
-    if done.instance_removed == Some(true) && done.targets.iter().any(|t| t.port != 0) {
+    if done.instance_removed == Some(true) && !done.targets.is_empty() {
         text.push_str("; it was the last target, the instance is gone");
     }
     output::line(&text)

@@ -123,8 +123,9 @@ async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     );
     assert!(after.contains("10-1-2-4.example.com. 60 A 10.1.2.4"));
 
-    // Leaving twice is harmless; the last leaver takes the instance away.
-    route53(
+    // Leaving twice is harmless, and says nothing was there; the last
+    // leaver takes the instance away.
+    let again = route53(
         &fake,
         &[
             "leave",
@@ -138,6 +139,37 @@ async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     )
     .await
     .ok();
+    assert!(
+        again
+            .stdout
+            .contains("(no target of this host was registered)"),
+        "{}",
+        again.stdout
+    );
+    assert!(
+        !again.stdout.contains("the instance is gone"),
+        "{}",
+        again.stdout
+    );
+    let again = route53(
+        &fake,
+        &[
+            "leave",
+            "--service",
+            "_http._tcp",
+            "--instance",
+            "v1",
+            "--port",
+            "8080",
+            "--address",
+            "10.1.2.3",
+            "--json",
+        ],
+    )
+    .await
+    .ok()
+    .json();
+    assert_eq!(again["targets"], serde_json::json!([]), "{again}");
     let out = route53(
         &fake,
         &[
