@@ -1,7 +1,8 @@
 //! `pick` and `order`: RFC 2782 selection as a client makes it, and
 //! `pick --samples` to check what the weights will do.
 
-use dns_core::{Name, ServiceType};
+use dns_core::{Name, ServiceType, Srv};
+use dns_sd_client::select::SrvRecord;
 use dns_sd_client::{
     Candidate, DnsSdClient, Order, ResolvedInstance, Selection, expected_shares, order, pick,
 };
@@ -189,17 +190,16 @@ fn print_samples(
     samples: u32,
     rng: &mut StdRng,
 ) -> Result<(), Failure> {
+    // Numbered so that each pick says which candidate it was.
+    let numbered: Vec<Numbered<'_, '_>> = all
+        .iter()
+        .enumerate()
+        .map(|(index, candidate)| Numbered { index, candidate })
+        .collect();
     let mut counts = vec![0u64; all.len()];
     for _ in 0..samples {
-        match pick(all, rng) {
-            Selection::Target(chosen) => {
-                if let Some(i) = all
-                    .iter()
-                    .position(|c| std::ptr::eq(c.target, chosen.target))
-                {
-                    counts[i] += 1;
-                }
-            }
+        match pick(&numbered, rng) {
+            Selection::Target(chosen) => counts[chosen.index] += 1,
             Selection::Unavailable => return Err(nothing_to_pick(name, true)),
             Selection::NoTargets => return Err(nothing_to_pick(name, false)),
         }
@@ -261,6 +261,18 @@ fn print_samples(
         "{samples} picks from {name} ('#' observed, '|' expected):"
     ))?;
     table.print()
+}
+
+/// A candidate with its position in the list picked from.
+struct Numbered<'a, 'b> {
+    index: usize,
+    candidate: &'a Candidate<'b>,
+}
+
+impl SrvRecord for Numbered<'_, '_> {
+    fn srv(&self) -> &Srv {
+        self.candidate.srv()
+    }
 }
 
 /// `#` for the observed share, with `|` where the expected share ends.
