@@ -4,8 +4,9 @@
 //! It replaces the script each web server ran at boot to `POST` its public
 //! IP as one more A record of `www.<zone>` (proxying off, TTL 120) and, at
 //! shutdown, to look up and `DELETE` the record holding its own IP. Here
-//! each server uses [`DnsProviderExt::add`] and [`DnsProviderExt::remove`]
-//! on a [`RecordSet`] holding only its own value: three servers boot at
+//! each server calls [`ServiceRegistry::join_round_robin`] and
+//! [`ServiceRegistry::leave_round_robin`] with its own address (an `Add` and
+//! a `Remove` of its value only, never a read-modify-write): three servers boot at
 //! once, each through its own provider as separate machines would, the set
 //! is printed and must hold all three; one shuts down, the set is printed
 //! and must hold the other two; then those two shut down as well.
@@ -34,9 +35,11 @@
 
 use std::error::Error;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use dns_cloudflare::{CloudflareBuilder, CloudflareProvider, RecordOptions};
-use dns_core::{DnsProvider, DnsProviderExt, Name, RData, RecordSet, RecordType};
+use dns_core::{DnsProvider, Name, RData, RecordSet, RecordType};
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::cloudflare::FakeCloudflare;
 
 const TTL: u32 = 120;
@@ -120,26 +123,16 @@ async fn run(
 
 /// One server's boot: add its own address, keeping whatever is there.
 async fn boot(builder: CloudflareBuilder, www: Name, ip: IpAddr) -> dns_core::Result<()> {
-    let provider = builder.build()?;
-    let zone = provider.find_zone(&www).await?;
-    provider.add(&zone, own_value(&www, ip)?).await?;
+    let registry = ServiceRegistry::new(Arc::new(builder.build()?));
+    registry.join_round_robin(&www, &[ip], TTL).await?;
     Ok(())
 }
 
 /// One server's shutdown: remove its own address and nothing else.
 async fn shutdown(builder: &CloudflareBuilder, www: &Name, ip: IpAddr) -> dns_core::Result<()> {
-    let provider = builder.clone().build()?;
-    let zone = provider.find_zone(www).await?;
-    provider.remove(&zone, own_value(www, ip)?).await?;
+    let registry = ServiceRegistry::new(Arc::new(builder.clone().build()?));
+    registry.leave_round_robin(www, &[ip]).await?;
     Ok(())
-}
-
-fn own_value(www: &Name, ip: IpAddr) -> dns_core::Result<RecordSet> {
-    let value = match ip {
-        IpAddr::V4(v4) => RData::A(v4),
-        IpAddr::V6(v6) => RData::AAAA(v6),
-    };
-    Ok(RecordSet::new(www.clone(), TTL, [value])?)
 }
 
 /// The addresses in the A set, sorted.

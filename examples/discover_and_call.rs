@@ -39,10 +39,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use dns_core::{
-    InMemoryProvider, Name, ServiceInstance, ServiceRegistry, ServiceType, Target, TxtProperties,
-};
+use dns_core::{InMemoryProvider, Name, ServiceInstance, ServiceType, Target, TxtProperties};
 use dns_sd_client::{Attempt, DnsSdClient, FailoverError, ResolvedTarget, failover};
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;

@@ -37,10 +37,11 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use dns_core::{
-    DnsProvider, Name, RecordSet, RecordType, ServiceInstance, ServiceRegistry, ServiceType,
-    Target, TxtProperties, Zone,
+    DnsProvider, Name, RecordSet, RecordType, ServiceInstance, ServiceType, Target, TxtProperties,
+    Zone,
 };
 use dns_route53::Route53Builder;
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::route53::FakeRoute53;
 
 const PORT: u16 = 8080;

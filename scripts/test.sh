@@ -97,7 +97,7 @@ RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
 step "main job (quickstart) and example smoke runs"
 cargo run --quiet -p dns-sd-client --example quickstart >/dev/null
-cargo run --quiet -p dns-core --example registry >/dev/null
+cargo run --quiet -p dns-sd-registry --example registry >/dev/null
 for example in route53_service_group cloudflare_round_robin discover_and_call; do
     cargo run --quiet -p dns-examples --example "$example" >/dev/null
 done

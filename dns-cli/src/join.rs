@@ -1,12 +1,13 @@
-//! `join` and `leave`: what the classic boot and shutdown scripts did, as
-//! idempotent registry calls that never touch another host's records.
+//! `join` and `leave`: argument mapping and printing over
+//! [`ServiceRegistry`], which holds every rule (a join without `--txt` keeps
+//! the published TXT, a leave keeps addresses another SRV still points at,
+//! leave without `--port`, round-robin sets). Nothing here decides what to
+//! write.
 
 use std::net::IpAddr;
 
-use dns_core::{
-    Change, DnsProviderExt, Name, RData, RecordSet, RecordType, RetryPolicy, ServiceInstance,
-    ServiceRegistry, Target as SrvTarget, TxtProperties, Zone,
-};
+use dns_core::{Name, ServiceInstance, Srv, Target as SrvTarget, TxtProperties};
+use dns_sd_registry::{RegistryReport, ServiceRegistry};
 use serde::Serialize;
 
 use crate::address;
@@ -19,15 +20,16 @@ use crate::provider::{self, Target};
 /// round-robin set, resolved before any request is sent.
 #[derive(Debug)]
 struct Publication {
+    /// The instance with this host's target (without one for a leave
+    /// without `--port`: the registry reads the ports from the zone).
     instance: Option<ServiceInstance>,
-    /// Leave without `--port`: this host's target with the port still to be
-    /// read from the zone (the instance has no target yet).
-    port_unknown: Option<SrvTarget>,
-    /// Leave: no SRV value of this host was found (a repeated leave); the
-    /// report then lists no target.
-    nothing_registered: bool,
-    round_robin: Option<RecordSet>,
-    round_robin_v6: Option<RecordSet>,
+    /// This host's SRV target name.
+    host: Option<Name>,
+    /// This host's addresses.
+    addresses: Vec<IpAddr>,
+    /// The round-robin name (`--a-record`).
+    round_robin: Option<Name>,
+    ttl: u32,
 }
 
 /// `join`, `join --until-signal` and `leave`.
@@ -45,13 +47,13 @@ pub(crate) async fn run(global: &Global, args: &JoinArgs, leaving: bool) -> Resu
         None
     };
     let addresses = address::resolve_all(&args.addresses).await?;
-    let mut publication = publication(&target.domain, args, &addresses, txt, leaving)?;
-    publication.validate(&target, command)?;
+    let publication = publication(&target.domain, args, addresses, txt, leaving)?;
     let registry = ServiceRegistry::new(target.provider.clone());
+    publication.check(&registry, command)?;
     if leaving {
-        return leave(global, &target, &registry, publication).await;
+        return leave(global, &target, &registry, &publication).await;
     }
-    join(global, &target, &registry, &mut publication).await?;
+    join(global, &target, &registry, &publication).await?;
     let Some(mut signals) = signals else {
         return Ok(());
     };
@@ -67,7 +69,7 @@ pub(crate) async fn run(global: &Global, args: &JoinArgs, leaving: bool) -> Resu
     }
     let signal = signals.wait().await;
     tracing::info!(signal, "leaving");
-    leave(global, &target, &registry, publication).await
+    leave(global, &target, &registry, &publication).await
 }
 
 fn check_args(args: &JoinArgs, leaving: bool) -> Result<(), Failure> {
@@ -121,33 +123,27 @@ fn txt_properties(items: &[String]) -> Result<TxtProperties, Failure> {
 fn publication(
     domain: &Name,
     args: &JoinArgs,
-    addresses: &[IpAddr],
+    addresses: Vec<IpAddr>,
     txt: TxtProperties,
     leaving: bool,
 ) -> Result<Publication, Failure> {
-    let mut port_unknown = None;
+    let mut host = None;
     let instance = match &args.service {
         None => None,
         Some(service) => {
-            let host = match (&args.host, addresses.first()) {
+            let name = match (&args.host, addresses.first()) {
                 (Some(host), _) => host.clone(),
                 (None, Some(ip)) => address::host_name_for(*ip, domain)?,
                 (None, None) => return Err(Failure::usage("--service needs --host or --address")),
             };
             let label = match &args.instance {
                 Some(label) => label.clone(),
-                None => host
+                None => name
                     .labels()
                     .first()
                     .cloned()
                     .ok_or_else(|| Failure::usage("--host must not be the root"))?,
             };
-            let mut srv = SrvTarget::new(host, args.port.unwrap_or(0))
-                .with_priority(args.priority)
-                .with_weight(args.weight);
-            for ip in addresses {
-                srv = srv.with_address(*ip);
-            }
             let mut instance = ServiceInstance::from_label(label, service.clone(), domain.clone())
                 .map_err(|e| Failure::usage(format!("instance name: {e}")))?
                 .with_txt(txt)
@@ -155,39 +151,27 @@ fn publication(
             for subtype in &args.subtypes {
                 instance = instance.with_subtype(subtype.clone());
             }
-            if leaving && args.port.is_none() {
-                port_unknown = Some(srv);
-            } else {
+            // A leave without --port withdraws every port of the host, as
+            // the registry reads them from the zone.
+            if !(leaving && args.port.is_none()) {
+                let mut srv = SrvTarget::new(name.clone(), args.port.unwrap_or(0))
+                    .with_priority(args.priority)
+                    .with_weight(args.weight);
+                for ip in &addresses {
+                    srv = srv.with_address(*ip);
+                }
                 instance = instance.with_target(srv);
             }
+            host = Some(name);
             Some(instance)
         }
     };
-    let set = |v6: bool| -> Result<Option<RecordSet>, Failure> {
-        let Some(name) = &args.a_record else {
-            return Ok(None);
-        };
-        let values: Vec<RData> = addresses
-            .iter()
-            .filter(|ip| ip.is_ipv6() == v6)
-            .map(|ip| match ip {
-                IpAddr::V4(v4) => RData::A(*v4),
-                IpAddr::V6(v6) => RData::AAAA(*v6),
-            })
-            .collect();
-        if values.is_empty() {
-            return Ok(None);
-        }
-        RecordSet::new(name.clone(), args.ttl, values)
-            .map(Some)
-            .map_err(|e| Failure::usage(format!("--a-record {name}: {e}")))
-    };
     Ok(Publication {
         instance,
-        port_unknown,
-        nothing_registered: false,
-        round_robin: set(false)?,
-        round_robin_v6: set(true)?,
+        host,
+        addresses,
+        round_robin: args.a_record.clone(),
+        ttl: args.ttl,
     })
 }
 
@@ -216,236 +200,121 @@ struct TargetJson {
 
 impl Publication {
     /// Refuses what the provider could not store (TTL, names, values)
-    /// before any request: the zone is not looked up yet, so names are
-    /// checked against `--zone` and those outside it are left to `apply`.
-    fn validate(&self, target: &Target, command: &str) -> Result<(), Failure> {
-        let provisional = Zone::new("", target.domain.clone());
-        let changes: Vec<Change> = self
-            .instance
-            .iter()
-            .flat_map(|i| i.records().all())
-            .chain(self.round_robin_sets().cloned())
-            .filter(|set| set.name().is_subdomain_of(&target.domain))
-            .map(Change::Add)
-            .collect();
-        target
-            .provider
-            .validate(&provisional, &changes)
-            .map_err(|e| Failure::usage(format!("{command}: {e}")))
+    /// before any request, with the registry's own checks.
+    fn check(&self, registry: &ServiceRegistry, command: &str) -> Result<(), Failure> {
+        let usage = |e: dns_core::Error| Failure::usage(format!("{command}: {e}"));
+        if let Some(instance) = self.instance.as_ref().filter(|i| !i.targets().is_empty()) {
+            registry.check(instance).map_err(usage)?;
+        }
+        if let Some(name) = &self.round_robin {
+            registry
+                .check_round_robin(name, &self.addresses, self.ttl)
+                .map_err(|e| Failure::usage(format!("{command} --a-record {name}: {e}")))?;
+        }
+        Ok(())
     }
 
-    fn round_robin_sets(&self) -> impl Iterator<Item = &RecordSet> {
-        self.round_robin.iter().chain(&self.round_robin_v6)
-    }
-
-    fn report(&self, action: &str, instance_removed: Option<bool>) -> Done<'_> {
-        let targets = self
-            .instance
-            .iter()
-            .filter(|_| !self.nothing_registered)
-            .flat_map(|i| i.targets());
+    /// The report: `targets` as written or withdrawn (as published); the
+    /// addresses of those targets and of the round-robin set.
+    fn done(
+        &self,
+        action: &'static str,
+        targets: &[Srv],
+        instance_removed: Option<bool>,
+    ) -> Done<'_> {
+        let mut addresses: Vec<String> = Vec::new();
+        let with_targets = !targets.is_empty();
+        let round_robin = self.round_robin.is_some();
+        if with_targets || round_robin {
+            for ip in &self.addresses {
+                let ip = ip.to_string();
+                if !addresses.contains(&ip) {
+                    addresses.push(ip);
+                }
+            }
+        }
         Done {
-            action: if action == "join" { "joined" } else { "left" },
+            action,
             instance: self.instance.as_ref().map(|i| i.name().to_string()),
             targets: targets
-                .clone()
+                .iter()
                 .map(|t| TargetJson {
-                    target: t.host.to_string(),
+                    target: t.target.to_string(),
                     port: t.port,
                     priority: t.priority,
                     weight: t.weight,
                 })
                 .collect(),
-            a_record: self.round_robin_sets().next().map(|s| s.name().to_string()),
-            addresses: targets
-                .flat_map(|t| &t.addresses)
-                .map(ToString::to_string)
-                .chain(
-                    self.round_robin_sets()
-                        .flat_map(|s| s.values())
-                        .map(ToString::to_string),
-                )
-                .fold(Vec::new(), |mut all, a| {
-                    if !all.contains(&a) {
-                        all.push(a);
-                    }
-                    all
-                }),
+            a_record: self.round_robin.as_ref().map(ToString::to_string),
+            addresses,
             instance_removed,
         }
     }
+}
+
+fn failed(what: &str, name: &Name, target: &Target) -> String {
+    format!("{what} {name} on {}", target.provider.provider_name())
 }
 
 async fn join(
     global: &Global,
     target: &Target,
     registry: &ServiceRegistry,
-    publication: &mut Publication,
+    publication: &Publication,
 ) -> Result<(), Failure> {
-    if let Some(instance) = publication.instance.take() {
-        let instance = keep_published_txt(target, instance).await?;
-        publication.instance = Some(instance.clone());
-        registry.register(&instance).await.context(format_args!(
-            "join {} on {}",
-            instance.name(),
-            target.provider.provider_name()
-        ))?;
+    let mut targets = Vec::new();
+    if let Some(instance) = &publication.instance {
+        let report =
+            registry
+                .register(instance)
+                .await
+                .context(failed("join", instance.name(), target))?;
+        targets = report.targets;
     }
-    for set in publication.round_robin_sets() {
-        apply_one(target, Change::Add(set.clone()), "join").await?;
+    if let Some(name) = &publication.round_robin {
+        registry
+            .join_round_robin(name, &publication.addresses, publication.ttl)
+            .await
+            .context(failed("join", name, target))?;
     }
-    print(global, &publication.report("join", None))
+    print(global, &publication.done("joined", &targets, None))
 }
 
 async fn leave(
     global: &Global,
     target: &Target,
     registry: &ServiceRegistry,
-    mut publication: Publication,
+    publication: &Publication,
 ) -> Result<(), Failure> {
     let mut removed = None;
-    if let Some(instance) = publication.instance.take() {
-        let (instance, found) =
-            complete_for_leave(target, instance, publication.port_unknown.take()).await?;
-        publication.nothing_registered = !found;
-        let report = registry.deregister(&instance).await.context(format_args!(
-            "leave {} on {}",
-            instance.name(),
-            target.provider.provider_name()
-        ))?;
+    let mut targets = Vec::new();
+    if let Some(instance) = &publication.instance {
+        let report: RegistryReport = match &publication.host {
+            Some(host) if instance.targets().is_empty() => {
+                registry
+                    .deregister_host(instance, host, &publication.addresses)
+                    .await
+            }
+            _ => registry.deregister(instance).await,
+        }
+        .context(failed("leave", instance.name(), target))?;
+        if !publication.addresses.is_empty() {
+            for (host, owner) in &report.kept_addresses {
+                output::note(&format!(
+                    "keeping the addresses of {host}: {owner} still points at it"
+                ));
+            }
+        }
         removed = Some(report.instance_removed);
-        publication.instance = Some(instance);
+        targets = report.targets;
     }
-    for set in publication.round_robin_sets() {
-        apply_one(target, Change::Remove(set.clone()), "leave").await?;
+    if let Some(name) = &publication.round_robin {
+        registry
+            .leave_round_robin(name, &publication.addresses)
+            .await
+            .context(failed("leave", name, target))?;
     }
-    print(global, &publication.report("leave", removed))
-}
-
-/// Fills in what a shutdown script may not know, from one listing of the
-/// zone: this host's targets as published (ports, priority, weight; all of
-/// them when `--port` was not given), the TXT the instance carries (so a
-/// provider without preconditions removes exactly it), and whether another
-/// service still points at this host (then its addresses stay).
-async fn complete_for_leave(
-    target: &Target,
-    instance: ServiceInstance,
-    port_unknown: Option<SrvTarget>,
-) -> Result<(ServiceInstance, bool), Failure> {
-    let zone = target.zone_for(instance.name()).await?;
-    let sets = target
-        .provider
-        .list_record_sets(&zone)
-        .await
-        .context(format_args!("listing {}", zone.name))?;
-    let name = instance.name();
-    let template = port_unknown
-        .clone()
-        .or_else(|| instance.targets().first().cloned());
-    let Some(mut template) = template else {
-        return Ok((instance, false));
-    };
-    let published: Vec<&dns_core::Srv> = sets
-        .iter()
-        .filter(|s| s.name() == name)
-        .flat_map(|s| s.values())
-        .filter_map(|v| match v {
-            RData::SRV(srv) if srv.target == template.host => Some(srv),
-            _ => None,
-        })
-        .filter(|srv| port_unknown.is_some() || srv.port == template.port)
-        .collect();
-    let used_elsewhere = sets
-        .iter()
-        .filter(|s| s.name() != name)
-        .flat_map(|s| s.values().iter().map(move |v| (s.name(), v)))
-        .find_map(|(owner, v)| match v {
-            RData::SRV(srv) if srv.target == template.host => Some(owner.clone()),
-            _ => None,
-        });
-    if let Some(owner) = used_elsewhere
-        && !template.addresses.is_empty()
-    {
-        output::note(&format!(
-            "keeping the addresses of {}: {owner} still points at it",
-            template.host
-        ));
-        template.addresses.clear();
-    }
-    // A target that matches no SRV value (a second leave, or a join that
-    // stopped half-way) still withdraws the host's addresses.
-    let mut out = instance.clone();
-    let found = !published.is_empty();
-    if !found {
-        out = out.with_target(template.clone());
-    }
-    for srv in published {
-        let mut t = template.clone();
-        t.port = srv.port;
-        t.priority = srv.priority;
-        t.weight = srv.weight;
-        out = out.with_target(t);
-    }
-    if instance.txt().is_empty()
-        && let Some(txt) = single_txt(&sets, name)
-    {
-        out = out.with_txt(txt);
-    }
-    Ok((out, found))
-}
-/// The instance's TXT as properties, when it is one record that reads back
-/// exactly (so writing or removing it changes nothing else).
-fn single_txt(sets: &[RecordSet], name: &Name) -> Option<TxtProperties> {
-    let set = sets
-        .iter()
-        .find(|s| s.name() == name && s.record_type() == RecordType::TXT)?;
-    let [RData::TXT(txt)] = set.values() else {
-        return None;
-    };
-    let props = TxtProperties::from_txt(txt);
-    (props.to_txt() == *txt).then_some(props)
-}
-
-/// A join without `--txt` keeps the TXT the instance already has: another
-/// host of the instance published it, and an empty one would replace it.
-async fn keep_published_txt(
-    target: &Target,
-    instance: ServiceInstance,
-) -> Result<ServiceInstance, Failure> {
-    if !instance.txt().is_empty() {
-        return Ok(instance);
-    }
-    let zone = target.zone_for(instance.name()).await?;
-    let set = target
-        .provider
-        .get_record_set(&zone, instance.name(), RecordType::TXT)
-        .await
-        .context(format_args!("reading {} TXT", instance.name()))?;
-    Ok(
-        match set.and_then(|s| single_txt(std::slice::from_ref(&s), instance.name())) {
-            Some(txt) => instance.with_txt(txt),
-            None => instance,
-        },
-    )
-}
-
-async fn apply_one(target: &Target, change: Change, command: &str) -> Result<(), Failure> {
-    let zone = target.zone_for(change.name()).await?;
-    target
-        .provider
-        .apply_with_retry(
-            &zone,
-            std::slice::from_ref(&change),
-            &RetryPolicy::default(),
-        )
-        .await
-        .context(format_args!(
-            "{command} {} {} on {}",
-            change.name(),
-            change.record_type(),
-            target.provider.provider_name()
-        ))?;
-    Ok(())
+    print(global, &publication.done("left", &targets, removed))
 }
 
 fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dns_core::{Change, DnsProviderExt, Name, RData, RecordSet, RecordType, RetryPolicy, Zone};
+use dns_core::{Change, Name, RData, RecordSet, RecordType, Zone};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{Global, RecordsCommand};
@@ -245,9 +245,10 @@ async fn apply(
     let mut applied = false;
     let mut requests = 0;
     if yes {
+        // The provider retries what can be retried: no second layer here.
         let report = target
             .provider
-            .apply_with_retry(&zone, changes, &RetryPolicy::default())
+            .apply(&zone, changes)
             .await
             .context(format_args!(
                 "applying {} change(s) to {}",

@@ -6,7 +6,8 @@ mod support;
 
 use std::sync::Arc;
 
-use dns_core::{InMemoryProvider, Name, ServiceInstance, ServiceRegistry, Target, TxtProperties};
+use dns_core::{InMemoryProvider, Name, ServiceInstance, Target, TxtProperties};
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
 use serde_json::{Value, json};
 use support::{dnsctl, run};

@@ -7,7 +7,8 @@ mod support;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use dns_core::{InMemoryProvider, Name, ServiceInstance, ServiceRegistry, Target};
+use dns_core::{InMemoryProvider, Name, ServiceInstance, Target};
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
 use support::run;
 

@@ -640,7 +640,7 @@ async fn requests_per_command() {
                 "10.1.2.4",
             ],
             4,
-            6,
+            5,
         ),
         (
             "leave --port (not last)",
@@ -655,8 +655,8 @@ async fn requests_per_command() {
                 "--address",
                 "10.1.2.4",
             ],
+            4,
             5,
-            7,
         ),
         (
             "leave, no --port (last)",
@@ -670,7 +670,7 @@ async fn requests_per_command() {
                 "10.1.2.3",
             ],
             8,
-            11,
+            10,
         ),
     ];
     let cf = FakeCloudflare::start().await;

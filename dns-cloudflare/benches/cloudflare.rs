@@ -16,9 +16,10 @@ use std::time::Duration;
 
 use dns_cloudflare::{CloudflareBuilder, CloudflareProvider, RequestBudget};
 use dns_core::{
-    Change, DnsProvider, DnsProviderExt, Name, RData, RecordSet, ServiceInstance, ServiceRegistry,
-    Target, TxtProperties, Zone,
+    Change, DnsProvider, DnsProviderExt, Name, RData, RecordSet, ServiceInstance, Target,
+    TxtProperties, Zone,
 };
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::cloudflare::FakeCloudflare;
 
 fn provider(fake: &FakeCloudflare, zone: &Zone, budget: RequestBudget) -> CloudflareProvider {

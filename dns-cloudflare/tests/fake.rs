@@ -12,8 +12,9 @@ use dns_cloudflare::{CloudflareBuilder, CloudflareProvider, RequestBudget};
 use dns_core::conformance::{self, Config};
 use dns_core::{
     Change, DnsProvider, DnsProviderExt, Name, RData, RecordSet, RecordType, RetryPolicy,
-    ServiceInstance, ServiceRegistry, Target, TxtProperties, Zone,
+    ServiceInstance, Target, TxtProperties, Zone,
 };
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::cloudflare::FakeCloudflare;
 use dns_testkit::prism::Prism;
 use serde_json::json;
@@ -82,6 +83,9 @@ async fn conformance_through_prism_with_no_schema_violation() {
     )
     .unwrap();
     conformance::run_all(&providers, &zone, &Config::default().with_unknown(unknown)).await;
+    // The registry's concurrency check (moved out of the provider suite with
+    // the registry) is what drives writers into each other through Prism.
+    dns_sd_registry::suite::concurrent_registrations(&providers, &zone, 50).await;
     // The schema keys dns_records error answers "4xx" (lower case), which
     // Prism cannot match to a 400 or 404 (expected here: the CNAME clash of
     // the atomicity check, and writers racing in the concurrency check, whose
@@ -141,11 +145,8 @@ async fn fifty_concurrent_registrations_with_30_percent_429() {
     let run = |join: bool| {
         let mut tasks = tokio::task::JoinSet::new();
         for (i, p) in providers.iter().enumerate() {
-            let registry = ServiceRegistry::new(Arc::new(p.clone())).with_retry(
-                RetryPolicy::new()
-                    .with_max_attempts(12)
-                    .with_max_elapsed(Duration::from_secs(120)),
-            );
+            // The provider is the one retry layer (12 attempts, see builder()).
+            let registry = ServiceRegistry::new(Arc::new(p.clone()));
             let inst = instance(&zone, i);
             tasks.spawn(async move {
                 if join {

@@ -5,7 +5,7 @@
 //! provider and a zone dedicated to tests. Every function works under a fresh
 //! random label below the zone apex and removes what it created, so the
 //! functions may run one after another on the same zone. Behaviour that
-//! depends on the provider is chosen from its [`Capabilities`], never from
+//! depends on the provider is chosen from its [`Capabilities`](crate::Capabilities), never from
 //! its name.
 //!
 //! ```
@@ -21,14 +21,14 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::Ipv4Addr;
 use std::sync::Arc;
 
 use rand::RngExt;
 
 use crate::{
-    Caa, Capabilities, Change, DnsProvider, Error, Label, Mx, Name, Precondition, RData, RecordSet,
-    RecordType, ServiceInstance, ServiceRegistry, Srv, Target, Txt, TxtProperties, Zone,
+    Caa, Change, DnsProvider, Error, Label, Mx, Name, Precondition, RData, RecordSet, RecordType,
+    ServiceInstance, Srv, Target, Txt, TxtProperties, Zone,
 };
 
 /// Settings for [`run_all`].
@@ -39,8 +39,6 @@ pub struct Config {
     /// (seeded by the test). `None`: use the first opaque set the zone lists
     /// (the apex SOA on most providers); the suite fails if there is none.
     pub unknown: Option<RecordSet>,
-    /// Concurrent registrations in [`concurrent_registrations`] (default 50).
-    pub concurrency: usize,
     /// Sets created for [`large_zone_listing`] (default 1,250).
     pub large_zone_sets: usize,
 }
@@ -49,7 +47,6 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             unknown: None,
-            concurrency: 50,
             large_zone_sets: 1_250,
         }
     }
@@ -59,12 +56,6 @@ impl Config {
     /// Sets [`Config::unknown`].
     pub fn with_unknown(mut self, set: RecordSet) -> Self {
         self.unknown = Some(set);
-        self
-    }
-
-    /// Sets [`Config::concurrency`].
-    pub fn with_concurrency(mut self, n: usize) -> Self {
-        self.concurrency = n;
         self
     }
 
@@ -101,7 +92,6 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
     atomic_batches(p, zone).await;
     preconditions(p, zone).await;
     large_zone_listing(p, zone, config.large_zone_sets).await;
-    concurrent_registrations(providers, zone, config.concurrency).await;
 }
 
 /// A fresh label below the apex for one check: `conf-<check>-<random>`.
@@ -537,7 +527,7 @@ pub async fn txt_round_trip(p: &dyn DnsProvider, zone: &Zone) {
 
 /// RFC 6763 instance names with spaces, dots and UTF-8 round-trip (as owner
 /// names and as PTR targets), or are refused with [`Error::Unsupported`]
-/// before anything is written when [`Capabilities::raw_labels`] is off.
+/// before anything is written when [`Capabilities::raw_labels`](crate::Capabilities::raw_labels) is off.
 pub async fn instance_names(p: &dyn DnsProvider, zone: &Zone) {
     let caps = p.capabilities();
     let under = scratch(zone, "names");
@@ -754,121 +744,4 @@ pub async fn large_zone_listing(p: &dyn DnsProvider, zone: &Zone, count: usize) 
     }
     clean(p, zone, &under).await;
     assert!(snapshot(p, zone, &under).await.is_empty());
-}
-
-/// `count` registrations of distinct targets into one service (spread over
-/// five instances) run at once through `providers` (round robin), then
-/// `count` deregistrations at once, then half leave while another half
-/// joins. After each phase the zone holds exactly the records of the
-/// instances that are in: nothing lost, nothing orphaned.
-pub async fn concurrent_registrations(
-    providers: &[Arc<dyn DnsProvider>],
-    zone: &Zone,
-    count: usize,
-) {
-    assert!(!providers.is_empty(), "no provider given");
-    let under = scratch(zone, "concurrent");
-    let caps: Capabilities = providers[0].capabilities();
-    let ttl = caps.ttl_range.start().max(&60).to_owned();
-    let service: crate::ServiceType = "_conf._tcp".parse().expect("service type");
-    let instance = |i: usize| {
-        let host = name(&under, &format!("t{i:03}"));
-        let ip = IpAddr::V4(Ipv4Addr::from(
-            0x0a01_0000 + u32::try_from(i).expect("fits"),
-        ));
-        let port = 1000 + u16::try_from(i).expect("fits");
-        ServiceInstance::new(&format!("inst-{}", i % 5), service.clone(), under.clone())
-            .expect("instance")
-            .with_target(
-                Target::new(host, port)
-                    .with_priority(u16::try_from(i % 3).expect("fits"))
-                    .with_weight(10)
-                    .with_address(ip),
-            )
-            .with_txt(
-                TxtProperties::new()
-                    .with("group", format!("{}", i % 5))
-                    .expect("txt"),
-            )
-            .with_subtype("_sub1".parse().expect("label"))
-            .with_ttl(ttl)
-    };
-    let expected = |members: &[usize]| {
-        let mut state: BTreeMap<(Name, RecordType), BTreeSet<String>> = BTreeMap::new();
-        for &i in members {
-            for s in instance(i).records().all() {
-                let values = state
-                    .entry((s.name().clone(), s.record_type()))
-                    .or_default();
-                if s.record_type() == RecordType::TXT {
-                    values.clear();
-                }
-                values.extend(s.values().iter().map(ToString::to_string));
-            }
-        }
-        state
-    };
-    let run = |joining: Vec<usize>, leaving: Vec<usize>| {
-        let mut tasks = tokio::task::JoinSet::new();
-        let work = joining
-            .into_iter()
-            .map(|i| (i, true))
-            .chain(leaving.into_iter().map(|i| (i, false)));
-        for (n, (i, join)) in work.enumerate() {
-            let registry = ServiceRegistry::new(providers[n % providers.len()].clone());
-            let inst = instance(i);
-            let zone = zone.clone();
-            tasks.spawn(async move {
-                let result = if join {
-                    registry.register(&inst).await
-                } else {
-                    registry.deregister(&inst).await
-                };
-                result.unwrap_or_else(|e| {
-                    panic!(
-                        "{} {} in {zone}: {e}",
-                        if join { "register" } else { "deregister" },
-                        inst.name()
-                    )
-                })
-            });
-        }
-        async move {
-            while let Some(done) = tasks.join_next().await {
-                if let Err(e) = done {
-                    std::panic::resume_unwind(e.into_panic());
-                }
-            }
-        }
-    };
-    let p: &dyn DnsProvider = &*providers[0];
-    let all: Vec<usize> = (0..count).collect();
-
-    run(all.clone(), vec![]).await;
-    assert_eq!(
-        snapshot(p, zone, &under).await,
-        expected(&all),
-        "after {count} concurrent registrations"
-    );
-
-    run(vec![], all.clone()).await;
-    let left = snapshot(p, zone, &under).await;
-    assert!(
-        left.is_empty(),
-        "after {count} concurrent deregistrations these remain: {left:?}"
-    );
-
-    let (first, second) = all.split_at(count / 2);
-    run(first.to_vec(), vec![]).await;
-    run(second.to_vec(), first.to_vec()).await;
-    assert_eq!(
-        snapshot(p, zone, &under).await,
-        expected(second),
-        "after half left while half joined"
-    );
-    run(vec![], second.to_vec()).await;
-    assert!(
-        snapshot(p, zone, &under).await.is_empty(),
-        "records left after the last deregistration"
-    );
 }

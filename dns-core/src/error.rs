@@ -70,7 +70,7 @@ impl fmt::Debug for ParseError {
 impl std::error::Error for ParseError {}
 
 /// Every failure a [`DnsProvider`](crate::DnsProvider) or the
-/// [`ServiceRegistry`](crate::ServiceRegistry) reports.
+/// `dns-sd-registry`'s `ServiceRegistry` reports.
 ///
 /// Backends convert their own errors into this one; callers and the
 /// [`RetryPolicy`](crate::RetryPolicy) read only [`Error::is_retryable`] and

@@ -12,40 +12,37 @@
 //!   `Arc<dyn DnsProvider>`), [`Change`] with its precise semantics,
 //!   [`Capabilities`], the one [`Error`] type and a [`RetryPolicy`];
 //! * [`InMemoryProvider`], the reference implementation;
-//! * [`ServiceRegistry`]: join and leave a service over any provider without
-//!   losing a concurrent registration or leaving orphans;
 //! * with the `conformance` feature, the suite every provider must pass.
 //!
-//! Backends live in their own crates (`dns-route53`, `dns-cloudflare`); the
-//! resolver side in `dns-sd-client`.
+//! Backends live in their own crates (`dns-route53`, `dns-cloudflare`);
+//! publishing (join and leave with every safety rule) in `dns-sd-registry`;
+//! the resolver side in `dns-sd-client`.
 //!
 //! # Example
 //!
 //! ```
-//! use std::sync::Arc;
-//! use dns_core::{DnsProvider, InMemoryProvider, Name, ServiceInstance, ServiceRegistry, Target, TxtProperties};
+//! use dns_core::{DnsProvider, DnsProviderExt, InMemoryProvider, Name, ServiceInstance, Target, TxtProperties};
 //!
 //! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 //! let memory = InMemoryProvider::new();
 //! let zone = memory.create_zone(Name::parse("example.com")?)?;
-//! let registry = ServiceRegistry::new(Arc::new(memory.clone()));
 //!
 //! let api = ServiceInstance::new("api v1", "_http._tcp".parse()?, Name::parse("example.com")?)?
 //!     .with_target(Target::new(Name::parse("10-1-2-3.example.com")?, 8080)
 //!         .with_priority(10).with_weight(50)
 //!         .with_address("10.1.2.3".parse()?))
 //!     .with_txt(TxtProperties::new().with("version", "1.4.2")?.with_flag("tls")?);
-//! registry.register(&api).await?;
-//!
-//! for set in memory.list_record_sets(&zone).await? {
+//! // The record sets that publish the instance (dns-sd-registry writes
+//! // them with every join/leave rule; here they are simply added).
+//! for set in api.records().all() {
 //!     print!("{set}");
+//!     memory.add(&zone, set).await?;
 //! }
-//! // _http._tcp.example.com. 120 IN PTR api\032v1._http._tcp.example.com.
+//! // 10-1-2-3.example.com. 120 IN A 10.1.2.3
 //! // api\032v1._http._tcp.example.com. 120 IN SRV 10 50 8080 10-1-2-3.example.com.
 //! // api\032v1._http._tcp.example.com. 120 IN TXT "version=1.4.2" "tls"
 //! // ...
-//! registry.deregister(&api).await?;
-//! assert_eq!(memory.list_record_sets(&zone).await?.len(), 2); // SOA and NS
+//! assert_eq!(memory.list_record_sets(&zone).await?.len(), 2 + 5); // SOA, NS, A, SRV, TXT and two PTRs
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
@@ -65,7 +62,6 @@ mod memory;
 mod name;
 mod provider;
 mod rdata;
-mod registry;
 mod retry;
 mod service;
 mod set;
@@ -80,7 +76,6 @@ pub use memory::InMemoryProvider;
 pub use name::{Label, MAX_LABEL_OCTETS, MAX_NAME_OCTETS, Name};
 pub use provider::{ApplyReport, Capabilities, DnsProvider, DnsProviderExt, RecordModel, Zone};
 pub use rdata::{Caa, Mx, Opaque, RData, RecordType, Srv};
-pub use registry::{RegistryReport, ServiceRegistry};
 pub use retry::RetryPolicy;
 pub use service::{
     Protocol, SERVICE_TYPE_ENUMERATION, ServiceInstance, ServiceRecords, ServiceType, Target,

@@ -245,7 +245,7 @@ impl Target {
 ///
 /// The instance label is raw (spaces, dots and UTF-8 allowed, at most 63
 /// octets). [`ServiceInstance::records`] gives the record sets that publish
-/// it; the [`ServiceRegistry`](crate::ServiceRegistry) adds and removes them.
+/// it; `dns-sd-registry`'s `ServiceRegistry` adds and removes them.
 ///
 /// ```
 /// use dns_core::{Name, ServiceInstance, Target, TxtProperties};

@@ -23,9 +23,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use dns_core::{
-    Change, DnsProvider, DnsProviderExt, Name, RData, RecordSet, ServiceInstance, ServiceRegistry,
-    Srv, Target,
+    Change, DnsProvider, DnsProviderExt, Name, RData, RecordSet, ServiceInstance, Srv, Target,
 };
+use dns_sd_registry::ServiceRegistry;
 use moto::Moto;
 
 fn a(i: u32) -> RData {

@@ -3,7 +3,8 @@
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use dns_core::{ServiceInstance, ServiceRegistry, Target};
+//! use dns_core::{ServiceInstance, Target};
+//! use dns_sd_registry::ServiceRegistry;
 //! use dns_route53::Route53Provider;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {

@@ -18,10 +18,10 @@ use std::time::Duration;
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use dns_core::{
-    InMemoryProvider, Name, RData, RecordType, ServiceInstance, ServiceRegistry, ServiceType,
-    Target, TxtProperties,
+    InMemoryProvider, Name, RData, RecordType, ServiceInstance, ServiceType, Target, TxtProperties,
 };
 use dns_sd_client::DnsSdClient;
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::{DelayProxy, TestServer};
 use tokio::runtime::Runtime;
 

@@ -13,12 +13,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use dns_core::{
-    InMemoryProvider, Name, ServiceInstance, ServiceRegistry, ServiceType, Target, TxtProperties,
-    TxtValue,
+    InMemoryProvider, Name, ServiceInstance, ServiceType, Target, TxtProperties, TxtValue,
 };
 use dns_sd_client::{
     Candidate, Discovery, DnsSdClient, Order, Selection, expected_shares, order, pick,
 };
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
 use rand::SeedableRng;
 use rand::rngs::StdRng;

@@ -19,7 +19,8 @@
 //!
 //! ```
 //! use std::sync::Arc;
-//! use dns_core::{InMemoryProvider, Name, ServiceInstance, ServiceRegistry, Target, TxtProperties};
+//! use dns_core::{InMemoryProvider, Name, ServiceInstance, Target, TxtProperties};
+//! use dns_sd_registry::ServiceRegistry;
 //! use dns_sd_client::{DnsSdClient, Selection};
 //! use dns_testkit::TestServer;
 //!

@@ -10,11 +10,12 @@ use std::time::Duration;
 
 use dns_core::{
     DnsProviderExt, InMemoryProvider, Label, Name, RData, RecordSet, RecordType, ServiceInstance,
-    ServiceRegistry, ServiceType, Srv, Target, Txt, TxtProperties, TxtValue, Zone,
+    ServiceType, Srv, Target, Txt, TxtProperties, TxtValue, Zone,
 };
 use dns_sd_client::{
     DnsSdClient, Error, FailoverError, ManualClock, Order, Selection, WatchEvent, WatchOptions,
 };
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
 use futures::StreamExt;
 

@@ -9,10 +9,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use dns_core::{
-    InMemoryProvider, Name, RecordType, ServiceInstance, ServiceRegistry, Target, TxtProperties,
-};
+use dns_core::{InMemoryProvider, Name, RecordType, ServiceInstance, Target, TxtProperties};
 use dns_sd_client::DnsSdClient;
+use dns_sd_registry::ServiceRegistry;
 use dns_testkit::{DelayProxy, QueryLogEntry, TestServer};
 
 const DELAY: Duration = Duration::from_millis(150);

@@ -3,7 +3,7 @@
 //!
 //! * [`TestServer`] is an authoritative server (UDP and TCP on one port)
 //!   that reads the provider on every query, so what a test registers
-//!   through the provider, or through a [`dns_core::ServiceRegistry`] on
+//!   through the provider, or through a `dns_sd_registry::ServiceRegistry` on
 //!   it, is on the wire at once. It answers like a real authoritative
 //!   server (AA, NXDOMAIN and NODATA with the SOA, REFUSED outside its
 //!   zones, truncation over UDP), and can act like different servers: with

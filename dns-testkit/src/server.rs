@@ -27,7 +27,7 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// over UDP and TCP on one port of the loopback interface.
 ///
 /// It reads the provider on every query, so a change made through the
-/// provider (or a [`dns_core::ServiceRegistry`] on it) is seen by the very
+/// provider (or a `dns_sd_registry::ServiceRegistry` on it) is seen by the very
 /// next query. Responses follow what real authoritative servers do:
 ///
 /// * the AA bit is set on answers from the zones;

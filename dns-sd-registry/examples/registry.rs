@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use dns_core::{
-    DnsProvider, InMemoryProvider, Name, RecordType, ServiceInstance, ServiceRegistry, Target,
-    TxtProperties, Zone,
+    DnsProvider, InMemoryProvider, Name, RecordType, ServiceInstance, Target, TxtProperties, Zone,
 };
+use dns_sd_registry::ServiceRegistry;
 
 async fn show(
     title: &str,

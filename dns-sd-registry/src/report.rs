@@ -1,0 +1,60 @@
+//! [`RegistryReport`] and [`TxtPolicy`].
+
+use dns_core::{Name, Srv};
+
+/// What a registration does with the instance's TXT record.
+///
+/// All targets of one instance share its TXT set, so a host that joins
+/// without metadata must not blank the metadata another host published.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TxtPolicy {
+    /// [`State`](Self::State) when the instance carries TXT properties,
+    /// [`KeepPublished`](Self::KeepPublished) when it carries none.
+    #[default]
+    Auto,
+    /// The instance's TXT replaces whatever is published (an empty
+    /// property list publishes the one empty string RFC 6763 asks for).
+    State,
+    /// Whatever TXT is published stays, however many records it has; the
+    /// instance's own TXT is written only when none is. The write is
+    /// guarded: with preconditions it happens only if the TXT is still
+    /// absent; without, a TXT someone else stated meanwhile wins and the
+    /// registry removes its own value again.
+    KeepPublished,
+}
+
+/// What a [`ServiceRegistry`](crate::ServiceRegistry) call did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RegistryReport {
+    /// Provider calls: each read or listing counts one, each write the
+    /// requests the provider reports. Zone lookups the registry answered
+    /// from its cache are not counted.
+    pub requests: usize,
+    /// Whether every write batch was applied atomically.
+    pub atomic: bool,
+    /// For a deregistration: whether the instance itself went away (these
+    /// were its last targets, so its PTR, TXT and subtype PTRs went too).
+    pub instance_removed: bool,
+    /// How often a concurrent writer made the registry read and plan again.
+    pub conflicts: u32,
+    /// The SRV values written (registration) or withdrawn as they were
+    /// published (deregistration; empty when none of them was there).
+    pub targets: Vec<Srv>,
+    /// Hosts whose address records were kept, each with an SRV owner that
+    /// still points at it.
+    pub kept_addresses: Vec<(Name, Name)>,
+    /// For a registration: whether the published TXT was kept instead of
+    /// written ([`TxtPolicy::KeepPublished`]).
+    pub txt_kept: bool,
+}
+
+impl RegistryReport {
+    pub(crate) fn new() -> Self {
+        Self {
+            atomic: true,
+            ..Self::default()
+        }
+    }
+}

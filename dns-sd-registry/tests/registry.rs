@@ -1,0 +1,312 @@
+//! Registry behaviour that does not depend on the provider: request counts,
+//! the zone cache, the one retry layer, bad input, re-registration.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_trait::async_trait;
+use dns_core::{
+    ApplyReport, Capabilities, Change, DnsProvider, Error, InMemoryProvider, Name, RecordSet,
+    RecordType, ServiceInstance, Target, TxtProperties, Zone,
+};
+use dns_sd_registry::{ServiceRegistry, TxtPolicy};
+
+fn n(s: &str) -> Name {
+    Name::parse(s).expect("name")
+}
+
+fn web(host: &str, ip: &str) -> ServiceInstance {
+    ServiceInstance::new("web", "_http._tcp".parse().expect("type"), n("example.com"))
+        .expect("instance")
+        .with_target(Target::new(n(host), 80).with_address(ip.parse().expect("ip")))
+        .with_txt(TxtProperties::new().with("v", "1").expect("txt"))
+}
+
+fn memory() -> (InMemoryProvider, Zone) {
+    let memory = InMemoryProvider::new();
+    let zone = memory.create_zone(n("example.com")).expect("zone");
+    (memory, zone)
+}
+
+/// Counts zone lookups, and fails every other call with a retryable error
+/// when told to.
+#[derive(Debug)]
+struct Counting {
+    inner: InMemoryProvider,
+    lookups: AtomicUsize,
+    calls: AtomicUsize,
+    failing: bool,
+}
+
+impl Counting {
+    fn new(inner: InMemoryProvider, failing: bool) -> Self {
+        Self {
+            inner,
+            lookups: AtomicUsize::new(0),
+            calls: AtomicUsize::new(0),
+            failing,
+        }
+    }
+
+    fn call(&self) -> dns_core::Result<()> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if self.failing {
+            return Err(Error::Transport {
+                provider: "counting".into(),
+                message: "connection reset (injected)".into(),
+                source: None,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl DnsProvider for Counting {
+    fn provider_name(&self) -> &str {
+        "counting"
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn list_zones(&self) -> dns_core::Result<Vec<Zone>> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        self.call()?;
+        self.inner.list_zones().await
+    }
+    async fn find_zone(&self, name: &Name) -> dns_core::Result<Zone> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        self.call()?;
+        self.inner.find_zone(name).await
+    }
+    async fn list_record_sets(&self, zone: &Zone) -> dns_core::Result<Vec<RecordSet>> {
+        self.call()?;
+        self.inner.list_record_sets(zone).await
+    }
+    async fn get_record_set(
+        &self,
+        zone: &Zone,
+        name: &Name,
+        rtype: RecordType,
+    ) -> dns_core::Result<Option<RecordSet>> {
+        self.call()?;
+        self.inner.get_record_set(zone, name, rtype).await
+    }
+    async fn apply(&self, zone: &Zone, changes: &[Change]) -> dns_core::Result<ApplyReport> {
+        self.call()?;
+        self.inner.apply(zone, changes).await
+    }
+}
+
+#[tokio::test]
+async fn a_registration_is_a_lookup_a_read_and_one_atomic_batch() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+    let first = registry
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect("register");
+    assert_eq!((first.requests, first.atomic), (3, true));
+    assert_eq!(
+        memory.list_record_sets(&zone).await.expect("list").len(),
+        2 + 5
+    );
+    // The zone is cached now: the next registration in it looks nothing up.
+    let second = registry
+        .register(&web("h2.example.com", "192.0.2.2"))
+        .await
+        .expect("register");
+    assert_eq!(second.requests, 2, "no second zone lookup");
+}
+
+#[tokio::test]
+async fn a_known_zone_is_never_looked_up_and_the_cache_is_per_zone() {
+    let (memory, zone) = memory();
+    let counting = Arc::new(Counting::new(memory, false));
+    let pinned = ServiceRegistry::new(counting.clone()).with_zone(zone.clone());
+    pinned
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect("register");
+    pinned
+        .join_round_robin(
+            &n("www.example.com"),
+            &["192.0.2.9".parse().expect("ip")],
+            60,
+        )
+        .await
+        .expect("round robin");
+    pinned
+        .deregister(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect("deregister");
+    assert_eq!(counting.lookups.load(Ordering::SeqCst), 0);
+
+    let cached = ServiceRegistry::new(counting.clone());
+    cached
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect("register");
+    // Other names in the same zone: the instance, the host, a round-robin name.
+    cached
+        .join_round_robin(
+            &n("www.example.com"),
+            &["192.0.2.9".parse().expect("ip")],
+            60,
+        )
+        .await
+        .expect("round robin");
+    cached
+        .deregister(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect("deregister");
+    assert_eq!(
+        counting.lookups.load(Ordering::SeqCst),
+        1,
+        "one lookup per zone"
+    );
+}
+
+#[tokio::test]
+async fn the_registry_never_retries_a_failed_provider_call() {
+    let (memory, zone) = memory();
+    let failing = Arc::new(Counting::new(memory, true));
+    let registry = ServiceRegistry::new(failing.clone()).with_zone(zone);
+    let err = registry
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect_err("the provider fails");
+    assert!(
+        err.is_retryable(),
+        "the error stays retryable for the caller: {err}"
+    );
+    assert_eq!(
+        failing.calls.load(Ordering::SeqCst),
+        1,
+        "one call, no retry layer"
+    );
+    let err = registry
+        .deregister(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect_err("the provider fails");
+    assert!(matches!(err, Error::Transport { .. }));
+    assert_eq!(failing.calls.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_before_any_request() {
+    let (memory, _) = memory();
+    let strict = InMemoryProvider::with_capabilities(
+        Capabilities::default()
+            .with_ttl_range(60..=86_400)
+            .with_raw_labels(false),
+    );
+    strict.create_zone(n("example.com")).expect("zone");
+    for provider in [memory, strict.clone()] {
+        let registry = ServiceRegistry::new(Arc::new(provider.clone()));
+        let before = provider.requests();
+        let bare = ServiceInstance::new("x", "_http._tcp".parse().expect("type"), n("example.com"))
+            .expect("instance");
+        assert!(matches!(
+            registry.register(&bare).await,
+            Err(Error::InvalidInput(_))
+        ));
+        assert!(matches!(
+            registry
+                .join_round_robin(&n("www.example.com"), &[], 60)
+                .await,
+            Err(Error::InvalidInput(_))
+        ));
+        assert_eq!(provider.requests(), before, "{}", provider.provider_name());
+    }
+    let registry = ServiceRegistry::new(Arc::new(strict.clone()));
+    let spaced = ServiceInstance::new(
+        "my web",
+        "_http._tcp".parse().expect("type"),
+        n("example.com"),
+    )
+    .expect("instance")
+    .with_target(Target::new(n("h1.example.com"), 80));
+    assert!(matches!(
+        registry.register(&spaced).await,
+        Err(Error::Unsupported { .. })
+    ));
+    let short_ttl = web("h1.example.com", "192.0.2.1").with_ttl(5);
+    assert!(matches!(
+        registry.register(&short_ttl).await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        registry
+            .join_round_robin(
+                &n("www.example.com"),
+                &["192.0.2.1".parse().expect("ip")],
+                5
+            )
+            .await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert_eq!(strict.requests(), 0, "nothing may be sent for bad input");
+}
+
+#[tokio::test]
+async fn re_registering_with_a_new_weight_replaces_the_old_value() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+    let weighted = |w| {
+        let base = web("h1.example.com", "192.0.2.1");
+        let target = base.targets()[0].clone().with_weight(w);
+        ServiceInstance::new("web", "_http._tcp".parse().expect("type"), n("example.com"))
+            .expect("instance")
+            .with_target(target)
+    };
+    registry.register(&weighted(10)).await.expect("register");
+    registry.register(&weighted(20)).await.expect("register");
+    let srv = memory
+        .lookup(&zone.name, weighted(20).name(), RecordType::SRV)
+        .expect("srv");
+    assert_eq!(srv.len(), 1, "old weight left behind: {srv}");
+    // Leaving with a stale configuration still removes this (host, port).
+    let left = registry
+        .deregister(&weighted(10))
+        .await
+        .expect("deregister");
+    assert!(left.instance_removed);
+    assert_eq!(left.targets.len(), 1);
+    assert_eq!(left.targets[0].weight, 20, "reported as published");
+    assert_eq!(memory.list_record_sets(&zone).await.expect("list").len(), 2);
+    // Idempotent: leaving again changes nothing and withdraws nothing.
+    let again = registry
+        .deregister(&weighted(10))
+        .await
+        .expect("deregister");
+    assert!(again.targets.is_empty());
+    assert_eq!(memory.list_record_sets(&zone).await.expect("list").len(), 2);
+}
+
+#[tokio::test]
+async fn txt_policy_state_writes_even_an_empty_txt() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+    registry
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect("register");
+    let bare = ServiceInstance::new("web", "_http._tcp".parse().expect("type"), n("example.com"))
+        .expect("instance")
+        .with_target(Target::new(n("h2.example.com"), 80));
+    let kept = registry.register(&bare).await.expect("register");
+    assert!(kept.txt_kept);
+    let stated = registry
+        .register_with(&bare, TxtPolicy::State)
+        .await
+        .expect("register");
+    assert!(!stated.txt_kept);
+    let txt = memory
+        .lookup(&zone.name, bare.name(), RecordType::TXT)
+        .expect("txt");
+    assert_eq!(
+        txt.to_string().trim_end(),
+        format!("{} 120 IN TXT \"\"", bare.name())
+    );
+}
