@@ -72,6 +72,7 @@ mod handler;
 mod lookup;
 #[cfg(feature = "moto")]
 pub mod moto;
+pub mod peer;
 #[cfg(feature = "prism")]
 pub mod prism;
 mod proxy;
