@@ -1,7 +1,8 @@
-//! The portable core of DNS service registration and discovery.
+#![doc = include_str!("../README.md")]
 //!
-//! `dns-core` holds what every DNS provider backend and the resolver share,
-//! and nothing that talks to a network:
+//! # Contents
+//!
+//! The parts of the crate:
 //!
 //! * the record model: raw-label [`Name`]s, [`RecordType`], typed [`RData`]
 //!   ([`Srv`], [`Txt`], [`Mx`], [`Caa`], and [`Opaque`] for types it does not
@@ -18,44 +19,8 @@
 //!
 //! Backends live in their own crates (`dns-route53`, `dns-cloudflare`); the
 //! resolver side in `dns-sd-client`.
-//!
-//! # Example
-//!
-//! ```
-//! use std::sync::Arc;
-//! use dns_core::{DnsProvider, InMemoryProvider, Name, ServiceInstance, ServiceRegistry, Target, TxtProperties};
-//!
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! let memory = InMemoryProvider::new();
-//! let zone = memory.create_zone(Name::parse("example.com")?)?;
-//! let registry = ServiceRegistry::new(Arc::new(memory.clone()));
-//!
-//! let api = ServiceInstance::new("api v1", "_http._tcp".parse()?, Name::parse("example.com")?)?
-//!     .with_target(Target::new(Name::parse("10-1-2-3.example.com")?, 8080)
-//!         .with_priority(10).with_weight(50)
-//!         .with_address("10.1.2.3".parse()?))
-//!     .with_txt(TxtProperties::new().with("version", "1.4.2")?.with_flag("tls")?);
-//! registry.register(&api).await?;
-//!
-//! for set in memory.list_record_sets(&zone).await? {
-//!     print!("{set}");
-//! }
-//! // _http._tcp.example.com. 120 IN PTR api\032v1._http._tcp.example.com.
-//! // api\032v1._http._tcp.example.com. 120 IN SRV 10 50 8080 10-1-2-3.example.com.
-//! // api\032v1._http._tcp.example.com. 120 IN TXT "version=1.4.2" "tls"
-//! // ...
-//! registry.deregister(&api).await?;
-//! assert_eq!(memory.list_record_sets(&zone).await?.len(), 2); // SOA and NS
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! ```
-//!
-//! # Feature flags
-//!
-//! * `conformance`: the [`conformance`] module, public async test functions
-//!   that take a provider and a zone. Every backend's tests run them.
-//! * `hickory`: the [`hickory`] module, lossless conversions to and
-//!   from hickory-proto's names and record data.
+// On docs.rs (all features), show the feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod change;
 mod error;
