@@ -95,6 +95,14 @@ cargo test --workspace --all-features
 step "docs"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --all-features
 
+# --no-verify: verifying builds every package again from its .crate file,
+# which repeats the whole build (many minutes on 2 cores) for what the steps
+# above already compiled; packaging alone catches what crates.io would
+# refuse (metadata, readme, files outside a package). Run it without
+# --no-verify before publishing.
+step "packaging (every publishable crate)"
+cargo package --workspace --exclude dns-examples --exclude dns-e2e --no-verify --allow-dirty >/dev/null
+
 step "main job (quickstart) and example smoke runs"
 cargo run --quiet -p dns-sd-client --example quickstart >/dev/null
 cargo run --quiet -p dns-sd-registry --example registry >/dev/null

@@ -1,24 +1,6 @@
-//! Cloudflare v4 backend for [`dns_core`]: a [`DnsProvider`](dns_core::DnsProvider)
-//! over the DNS records API, with `reqwest` and rustls.
+#![doc = include_str!("../README.md")]
 //!
-//! ```no_run
-//! use std::sync::Arc;
-//! use dns_core::{ServiceInstance, Target};
-//! use dns_sd_registry::ServiceRegistry;
-//! use dns_cloudflare::CloudflareProvider;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! // CLOUDFLARE_API_TOKEN, scoped to Zone.DNS: Edit on the zone.
-//! let cloudflare = CloudflareProvider::from_env()?;
-//! let registry = ServiceRegistry::new(Arc::new(cloudflare));
-//!
-//! let me = ServiceInstance::new("web-1", "_http._tcp".parse()?, "example.com".parse()?)?
-//!     .with_target(Target::new("10-1-2-3.example.com".parse()?, 8080)
-//!         .with_address("10.1.2.3".parse()?));
-//! registry.register(&me).await?;   // one listing and one transactional batch
-//! registry.deregister(&me).await?; // at shutdown
-//! # Ok(()) }
-//! ```
+//! # In more detail
 //!
 //! What it does on Cloudflare, in short (details on [`CloudflareProvider`]):
 //!
@@ -34,6 +16,8 @@
 //! * Proxying, comments and tags are typed [`RecordOptions`]; new records
 //!   are DNS only by default and existing ones keep theirs.
 //! * Credentials are a [`Secret`]: never in `Debug`, logs or errors.
+// On docs.rs (all features), show the feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod budget;

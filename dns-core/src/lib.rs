@@ -1,7 +1,8 @@
-//! The portable core of DNS service registration and discovery.
+#![doc = include_str!("../README.md")]
 //!
-//! `dns-core` holds what every DNS provider backend and the resolver share,
-//! and nothing that talks to a network:
+//! # Contents
+//!
+//! The parts of the crate:
 //!
 //! * the record model: raw-label [`Name`]s, [`RecordType`], typed [`RData`]
 //!   ([`Srv`], [`Txt`], [`Mx`], [`Caa`], and [`Opaque`] for types it does not
@@ -17,42 +18,8 @@
 //! Backends live in their own crates (`dns-route53`, `dns-cloudflare`);
 //! publishing (join and leave with every safety rule) in `dns-sd-registry`;
 //! the resolver side in `dns-sd-client`.
-//!
-//! # Example
-//!
-//! ```
-//! use dns_core::{DnsProvider, DnsProviderExt, InMemoryProvider, Name, ServiceInstance, Target, TxtProperties};
-//!
-//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
-//! let memory = InMemoryProvider::new();
-//! let zone = memory.create_zone(Name::parse("example.com")?)?;
-//!
-//! let api = ServiceInstance::new("api v1", "_http._tcp".parse()?, Name::parse("example.com")?)?
-//!     .with_target(Target::new(Name::parse("10-1-2-3.example.com")?, 8080)
-//!         .with_priority(10).with_weight(50)
-//!         .with_address("10.1.2.3".parse()?))
-//!     .with_txt(TxtProperties::new().with("version", "1.4.2")?.with_flag("tls")?);
-//! // The record sets that publish the instance (dns-sd-registry writes
-//! // them with every join/leave rule; here they are simply added).
-//! for set in api.records().all() {
-//!     print!("{set}");
-//!     memory.add(&zone, set).await?;
-//! }
-//! // 10-1-2-3.example.com. 120 IN A 10.1.2.3
-//! // api\032v1._http._tcp.example.com. 120 IN SRV 10 50 8080 10-1-2-3.example.com.
-//! // api\032v1._http._tcp.example.com. 120 IN TXT "version=1.4.2" "tls"
-//! // ...
-//! assert_eq!(memory.list_record_sets(&zone).await?.len(), 2 + 5); // SOA, NS, A, SRV, TXT and two PTRs
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! ```
-//!
-//! # Feature flags
-//!
-//! * `conformance`: the [`conformance`] module, public async test functions
-//!   that take a provider and a zone. Every backend's tests run them.
-//! * `hickory`: the [`hickory`] module, lossless conversions to and
-//!   from hickory-proto's names and record data.
+// On docs.rs (all features), show the feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod change;
 mod error;

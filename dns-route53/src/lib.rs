@@ -1,24 +1,6 @@
-//! Amazon Route 53 backend for [`dns_core`]: a [`DnsProvider`](dns_core::DnsProvider)
-//! over the official `aws-sdk-route53`.
+#![doc = include_str!("../README.md")]
 //!
-//! ```no_run
-//! use std::sync::Arc;
-//! use dns_core::{ServiceInstance, Target};
-//! use dns_sd_registry::ServiceRegistry;
-//! use dns_route53::Route53Provider;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! // Credentials, profile and SSO from the standard AWS chain.
-//! let route53 = Route53Provider::from_env().await?;
-//! let registry = ServiceRegistry::new(Arc::new(route53));
-//!
-//! let me = ServiceInstance::new("web-1", "_http._tcp".parse()?, "example.com".parse()?)?
-//!     .with_target(Target::new("10-1-2-3.example.com".parse()?, 8080)
-//!         .with_address("10.1.2.3".parse()?));
-//! registry.register(&me).await?;   // safe while other instances join at once
-//! registry.deregister(&me).await?; // and at shutdown
-//! # Ok(()) }
-//! ```
+//! # In more detail
 //!
 //! What it does on Route 53, in short (details on [`Route53Provider`]):
 //!
@@ -39,6 +21,8 @@
 //! The least-privilege IAM policy needs `route53:ListHostedZones`,
 //! `route53:GetHostedZone`, `route53:ListResourceRecordSets`,
 //! `route53:ChangeResourceRecordSets` (on the zone) and `route53:GetChange`.
+// On docs.rs (all features), show the feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 pub mod encode;

@@ -1,8 +1,12 @@
 //! The Route 53 backend against moto, for what moto does like Route 53:
 //! zones, CRUD of every type, name and TXT encoding round trips, and
-//! listing pagination (see ../shared/peers/README.md). Conflicts, batch
-//! atomicity and throttling, where moto differs from Route 53, are tested
-//! against the documented-behaviour fake in `fake.rs`.
+//! listing pagination (moto 5 pages with MaxItems, IsTruncated and
+//! NextRecordName/Type and sorts sets like Route 53: reversed labels, then
+//! type). Conflicts, batch atomicity and throttling, where moto differs
+//! from Route 53 (it accepts a CREATE of an existing set, answers a DELETE
+//! with mismatched values with InvalidInput instead of InvalidChangeBatch,
+//! and takes malformed TXT and SRV values), are tested against the
+//! documented-behaviour fake in `fake.rs`.
 //!
 //! Each test starts its own moto (so state never leaks between tests) and
 //! kills it by PID when done.

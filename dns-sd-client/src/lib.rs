@@ -1,5 +1,6 @@
-//! DNS-SD (RFC 6763) discovery and RFC 2782 SRV selection over unicast DNS,
-//! on hickory-resolver.
+#![doc = include_str!("../README.md")]
+//!
+//! # Contents
 //!
 //! * [`DnsSdClient`]: browse a service type, enumerate the service types of
 //!   a domain, browse subtypes, resolve an instance, discover every instance
@@ -11,40 +12,8 @@
 //!
 //! Answers are cached by (name, type) within their TTLs, negative answers
 //! included, with a bound on the number of entries.
-//!
-//! # Example
-//!
-//! A zone served from memory by `dns-testkit`, one instance registered
-//! through `dns-core`'s registry, then discovered over real DNS:
-//!
-//! ```
-//! use std::sync::Arc;
-//! use dns_core::{InMemoryProvider, Name, ServiceInstance, Target, TxtProperties};
-//! use dns_sd_registry::ServiceRegistry;
-//! use dns_sd_client::{DnsSdClient, Selection};
-//! use dns_testkit::TestServer;
-//!
-//! # tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap().block_on(async {
-//! let memory = InMemoryProvider::new();
-//! let domain = Name::parse("example.com")?;
-//! memory.create_zone(domain.clone())?;
-//! let server = TestServer::start(memory.clone()).await?;
-//!
-//! let web = ServiceInstance::new("Web 1", "_http._tcp".parse()?, domain.clone())?
-//!     .with_target(Target::new(Name::parse("web-1.example.com")?, 8080)
-//!         .with_address("192.0.2.10".parse()?))
-//!     .with_txt(TxtProperties::new().with("path", "/")?);
-//! ServiceRegistry::new(Arc::new(memory.clone())).register(&web).await?;
-//!
-//! let client = DnsSdClient::with_name_servers([server.addr()])?;
-//! let found = client.discover(&"_http._tcp".parse()?, &domain).await?;
-//! let instance = found.instance("Web 1").expect("registered above");
-//! assert_eq!(instance.txt.get_str("path"), Some("/"));
-//! let Selection::Target(target) = instance.pick(&mut rand::rng()) else { panic!() };
-//! assert_eq!(target.socket_addrs().next(), Some("192.0.2.10:8080".parse()?));
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! # }).unwrap();
-//! ```
+// On docs.rs (all features), show the feature each item needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod cache;
 mod client;

@@ -22,7 +22,8 @@ use dns_sd_client::{DnsSdClient, WatchEvent, WatchOptions};
 use futures::StreamExt;
 
 const ZONE: &str = "dnssd.test.";
-/// Test-only TSIG secret (the same as ../shared/peers/bind/named.conf); it
+/// Test-only TSIG secret: the `named.conf` written
+/// below declares it as `update-key` and `nsupdate` signs with it; it
 /// protects nothing outside this throwaway server.
 const TSIG: &str = "hmac-sha256:update-key:SahZkVRj0h0GCUYua7tKGF+iP4vAF9OEN/uJXMHsCQs=";
 
