@@ -10,7 +10,7 @@ use dns_core::{InMemoryProvider, Name, ServiceInstance, Target, TxtProperties};
 use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
 use serde_json::{Value, json};
-use support::{dnsctl, run};
+use support::{argv, dnsctl, run};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 struct Zone {
@@ -82,13 +82,10 @@ async fn zone() -> Zone {
 #[tokio::test]
 async fn browse_lists_instances() {
     let z = zone().await;
-    let out = run(&[
-        "--server",
-        &z.addr,
-        "browse",
-        "_http._tcp.example.com",
-        "--json",
-    ])
+    let out = run(&argv(&format!(
+        "--server {} browse _http._tcp.example.com --json",
+        z.addr
+    )))
     .await
     .ok();
     let doc = out.json();
@@ -101,9 +98,12 @@ async fn browse_lists_instances() {
         .collect();
     labels.sort_unstable();
     assert_eq!(labels, ["v1", "v2 canary"]);
-    let human = run(&["--server", &z.addr, "browse", "_http._tcp.example.com"])
-        .await
-        .ok();
+    let human = run(&argv(&format!(
+        "--server {} browse _http._tcp.example.com",
+        z.addr
+    )))
+    .await
+    .ok();
     assert!(human.stdout.starts_with("INSTANCE"), "{}", human.stdout);
     assert!(
         human
@@ -117,13 +117,10 @@ async fn browse_lists_instances() {
 #[tokio::test]
 async fn discover_prints_the_documented_json_shape() {
     let z = zone().await;
-    let doc = run(&[
-        "--server",
-        &z.addr,
-        "discover",
-        "_http._tcp.example.com.",
-        "--json",
-    ])
+    let doc = run(&argv(&format!(
+        "--server {} discover _http._tcp.example.com. --json",
+        z.addr
+    )))
     .await
     .ok()
     .json();
@@ -158,9 +155,12 @@ async fn discover_prints_the_documented_json_shape() {
         .unwrap();
     assert_eq!(v2["name"], r"v2\032canary._http._tcp.example.com.");
 
-    let human = run(&["--server", &z.addr, "discover", "_http._tcp.example.com"])
-        .await
-        .ok();
+    let human = run(&argv(&format!(
+        "--server {} discover _http._tcp.example.com",
+        z.addr
+    )))
+    .await
+    .ok();
     let header = human.stdout.lines().next().unwrap();
     assert!(
         header.starts_with("INSTANCE") && header.contains("ADDRESSES") && header.ends_with("TXT"),
@@ -181,35 +181,31 @@ async fn discover_prints_the_documented_json_shape() {
 #[tokio::test]
 async fn resolve_shows_one_instance() {
     let z = zone().await;
-    let doc = run(&[
-        "--server",
-        &z.addr,
-        "resolve",
-        r"v2\032canary._http._tcp.example.com",
-        "--json",
-    ])
+    let doc = run(&argv(&format!(
+        r"--server {} resolve v2\032canary._http._tcp.example.com --json",
+        z.addr
+    )))
     .await
     .ok()
     .json();
     assert_eq!(doc["instance"], "v2 canary");
     assert_eq!(doc["targets"][0]["target"], "web-3.example.com.");
     assert_eq!(doc["targets"][0]["addresses"], json!(["192.0.2.3"]));
-    let missing = run(&["--server", &z.addr, "resolve", "v9._http._tcp.example.com"]).await;
+    let missing = run(&argv(&format!(
+        "--server {} resolve v9._http._tcp.example.com",
+        z.addr
+    )))
+    .await;
     missing.fails(1, &["v9._http._tcp.example.com"]);
 }
 
 #[tokio::test]
 async fn pick_prints_one_target_or_an_array_of_picks() {
     let z = zone().await;
-    let one = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        "_http._tcp.example.com",
-        "--instance",
-        "v1",
-        "--json",
-    ])
+    let one = run(&argv(&format!(
+        "--server {} pick _http._tcp.example.com --instance v1 --json",
+        z.addr
+    )))
     .await
     .ok()
     .json();
@@ -224,19 +220,10 @@ async fn pick_prints_one_target_or_an_array_of_picks() {
     );
     assert_eq!(one["port"], 8080);
 
-    let many = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        "_http._tcp.example.com",
-        "--instance",
-        "v1",
-        "--count",
-        "50",
-        "--json",
-        "--seed",
-        "7",
-    ])
+    let many = run(&argv(&format!(
+        "--server {} pick _http._tcp.example.com --instance v1 --count 50 --json --seed 7",
+        z.addr
+    )))
     .await
     .ok()
     .json();
@@ -252,13 +239,10 @@ async fn pick_prints_one_target_or_an_array_of_picks() {
     );
 
     // An instance named directly, in presentation form.
-    let v2 = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        r"v2\032canary._http._tcp.example.com",
-        "--json",
-    ])
+    let v2 = run(&argv(&format!(
+        r"--server {} pick v2\032canary._http._tcp.example.com --json",
+        z.addr
+    )))
     .await
     .ok()
     .json();
@@ -267,58 +251,43 @@ async fn pick_prints_one_target_or_an_array_of_picks() {
         json!({"target": "web-3.example.com.", "port": 9090, "addresses": ["192.0.2.3"]})
     );
     // --count 1 is still an array.
-    let arr = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        r"v2\032canary._http._tcp.example.com",
-        "--json",
-        "--count",
-        "1",
-    ])
+    let arr = run(&argv(&format!(
+        r"--server {} pick v2\032canary._http._tcp.example.com --json --count 1",
+        z.addr
+    )))
     .await
     .ok()
     .json();
     assert_eq!(arr.as_array().unwrap().len(), 1);
-    let human = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        r"v2\032canary._http._tcp.example.com",
-    ])
+    let human = run(&argv(&format!(
+        r"--server {} pick v2\032canary._http._tcp.example.com",
+        z.addr
+    )))
     .await
     .ok();
     assert_eq!(human.stdout.trim(), "web-3.example.com. 9090 192.0.2.3");
 
-    run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        "_http._tcp.example.com",
-        "--instance",
-        "v7",
-    ])
+    run(&argv(&format!(
+        "--server {} pick _http._tcp.example.com --instance v7",
+        z.addr
+    )))
     .await
     .fails(1, &["v7", "dnsctl browse"]);
-    run(&["--server", &z.addr, "pick", "_ftp._tcp.example.com"])
-        .await
-        .fails(1, &["_ftp._tcp.example.com"]);
+    run(&argv(&format!(
+        "--server {} pick _ftp._tcp.example.com",
+        z.addr
+    )))
+    .await
+    .fails(1, &["_ftp._tcp.example.com"]);
 }
 
 #[tokio::test]
 async fn pick_samples_compare_observed_and_expected_shares() {
     let z = zone().await;
-    let doc = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        "_http._tcp.example.com",
-        "--instance",
-        "v1",
-        "--samples",
-        "40000",
-        "--json",
-    ])
+    let doc = run(&argv(&format!(
+        "--server {} pick _http._tcp.example.com --instance v1 --samples 40000 --json",
+        z.addr
+    )))
     .await
     .ok()
     .json();
@@ -341,18 +310,10 @@ async fn pick_samples_compare_observed_and_expected_shares() {
         // 40,000 draws: the standard error of a 3/4 share is about 0.002.
         assert!((observed - expected).abs() < 0.015, "{r}");
     }
-    let human = run(&[
-        "--server",
-        &z.addr,
-        "pick",
-        "_http._tcp.example.com",
-        "--instance",
-        "v1",
-        "--samples",
-        "10000",
-        "--seed",
-        "1",
-    ])
+    let human = run(&argv(&format!(
+        "--server {} pick _http._tcp.example.com --instance v1 --samples 10000 --seed 1",
+        z.addr
+    )))
     .await
     .ok();
     let lines: Vec<&str> = human.stdout.lines().collect();
@@ -371,17 +332,10 @@ async fn pick_samples_compare_observed_and_expected_shares() {
 async fn order_lists_priority_groups_in_order() {
     let z = zone().await;
     for seed in ["1", "2", "3"] {
-        let doc = run(&[
-            "--server",
-            &z.addr,
-            "order",
-            "_http._tcp.example.com",
-            "--instance",
-            "v1",
-            "--json",
-            "--seed",
-            seed,
-        ])
+        let doc = run(&argv(&format!(
+            "--server {} order _http._tcp.example.com --instance v1 --json --seed {seed}",
+            z.addr
+        )))
         .await
         .ok()
         .json();
@@ -391,14 +345,10 @@ async fn order_lists_priority_groups_in_order() {
         assert_eq!(list[1]["priority"], 0);
         assert_eq!(list[2]["target"], "backup.example.com.");
     }
-    let human = run(&[
-        "--server",
-        &z.addr,
-        "order",
-        "_http._tcp.example.com",
-        "--instance",
-        "v1",
-    ])
+    let human = run(&argv(&format!(
+        "--server {} order _http._tcp.example.com --instance v1",
+        z.addr
+    )))
     .await
     .ok();
     let lines: Vec<&str> = human.stdout.lines().collect();
@@ -413,19 +363,10 @@ async fn order_lists_priority_groups_in_order() {
 #[tokio::test]
 async fn watch_reports_instances_joining_and_leaving() {
     let z = zone().await;
-    let mut cmd = dnsctl(&[
-        "--server",
-        &z.addr,
-        "watch",
-        "_http._tcp.example.com",
-        "--json",
-        "--events",
-        "4",
-        "--min-interval",
-        "200ms",
-        "--max-interval",
-        "1s",
-    ]);
+    let mut cmd = dnsctl(&argv(&format!(
+        "--server {} watch _http._tcp.example.com --json --events 4 --min-interval 200ms --max-interval 1s",
+        z.addr
+    )));
     cmd.stdout(std::process::Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
@@ -469,13 +410,9 @@ async fn an_unavailable_service_is_an_error_not_a_pick() {
     .with_target(Target::new(Name::root(), 0));
     registry.register(&closed).await.unwrap();
     let addr = server.addr().to_string();
-    let out = run(&[
-        "--server",
-        &addr,
-        "pick",
-        "off._http._tcp.example.com",
-        "--json",
-    ])
+    let out = run(&argv(&format!(
+        "--server {addr} pick off._http._tcp.example.com --json"
+    )))
     .await;
     out.fails(1, &["deliberately unavailable"]);
     assert!(out.stdout.is_empty());

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use dns_core::{InMemoryProvider, Name, ServiceInstance, Target};
 use dns_sd_registry::ServiceRegistry;
 use dns_testkit::TestServer;
-use support::run;
+use support::{argv, run};
 
 fn file(name: &str, contents: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -52,15 +52,10 @@ async fn the_block_is_written_then_replaced_keeping_other_lines() {
     .await;
     let addr = server.addr().to_string();
     let path = file("write", MINE);
-    let out = run(&[
-        "--server",
-        &addr,
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-    ])
+    let out = run(&argv(&format!(
+        "--server {addr} hosts --service _http._tcp.example.com --output {}",
+        path.to_str().unwrap()
+    )))
     .await
     .ok();
     assert!(
@@ -90,15 +85,10 @@ async fn the_block_is_written_then_replaced_keeping_other_lines() {
             .with_address("192.0.2.1".parse().unwrap()),
     );
     registry.deregister(&gone).await.unwrap();
-    run(&[
-        "--server",
-        &addr,
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-    ])
+    run(&argv(&format!(
+        "--server {addr} hosts --service _http._tcp.example.com --output {}",
+        path.to_str().unwrap()
+    )))
     .await
     .ok();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -112,15 +102,10 @@ async fn the_block_is_written_then_replaced_keeping_other_lines() {
     assert_eq!(text.matches("# BEGIN dnsctl").count(), 1);
 
     // Same answer again: the file is left as it is.
-    let again = run(&[
-        "--server",
-        &addr,
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-    ])
+    let again = run(&argv(&format!(
+        "--server {addr} hosts --service _http._tcp.example.com --output {}",
+        path.to_str().unwrap()
+    )))
     .await
     .ok();
     assert!(again.stdout.contains("unchanged"), "{}", again.stdout);
@@ -136,17 +121,10 @@ async fn the_block_is_written_then_replaced_keeping_other_lines() {
 async fn a_failed_discovery_leaves_the_file_untouched() {
     let path = file("unreachable", MINE);
     let before = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let out = run(&[
-        "--server",
-        "127.0.0.1:9",
-        "--timeout",
-        "300ms",
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-    ])
+    let out = run(&argv(&format!(
+        "--server 127.0.0.1:9 --timeout 300ms hosts --service _http._tcp.example.com --output {}",
+        path.to_str().unwrap()
+    )))
     .await;
     out.fails(1, &["_http._tcp.example.com"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), MINE);
@@ -161,31 +139,20 @@ async fn an_empty_result_is_refused_unless_allowed() {
     let (server, _registry) = served(&[]).await;
     let addr = server.addr().to_string();
     let path = file("empty", MINE);
-    let out = run(&[
-        "--server",
-        &addr,
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-    ])
+    let out = run(&argv(&format!(
+        "--server {addr} hosts --service _http._tcp.example.com --output {}",
+        path.to_str().unwrap()
+    )))
     .await;
     out.fails(
         1,
         &["no addresses found", "left as it was", "--allow-empty"],
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), MINE);
-    run(&[
-        "--server",
-        &addr,
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-        "--allow-empty",
-    ])
+    run(&argv(&format!(
+        "--server {addr} hosts --service _http._tcp.example.com --output {} --allow-empty",
+        path.to_str().unwrap()
+    )))
     .await
     .ok();
     let text = std::fs::read_to_string(&path).unwrap();
@@ -201,15 +168,10 @@ async fn a_damaged_block_is_not_guessed_at() {
     let addr = server.addr().to_string();
     let damaged = format!("{MINE}# BEGIN dnsctl _http._tcp.example.com.\n192.0.2.9 old\n");
     let path = file("damaged", &damaged);
-    let out = run(&[
-        "--server",
-        &addr,
-        "hosts",
-        "--service",
-        "_http._tcp.example.com",
-        "--output",
-        path.to_str().unwrap(),
-    ])
+    let out = run(&argv(&format!(
+        "--server {addr} hosts --service _http._tcp.example.com --output {}",
+        path.to_str().unwrap()
+    )))
     .await;
     out.fails(1, &["without", "# END dnsctl"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged);

@@ -9,7 +9,7 @@ use dns_route53::Route53Builder;
 use dns_testkit::cloudflare::FakeCloudflare;
 use dns_testkit::moto::Moto;
 use dns_testkit::prism::Prism;
-use support::{Run, cloudflare_env, dnsctl, route53_env, run_cmd};
+use support::{Run, argv, cloudflare_env, dnsctl, route53_env, run_cmd};
 
 #[tokio::test]
 async fn route53_join_leave_against_moto() {
@@ -34,26 +34,14 @@ async fn route53_join_leave_against_moto() {
         route53_env(&mut cmd, &moto.endpoint());
         run_cmd(cmd)
     };
-    let join = |ip: &'static str| {
-        [
-            "join",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--port",
-            "8080",
-            "--address",
-            ip,
-            "--txt",
-            "path=/",
-            "--ttl",
-            "60",
-        ]
+    let join = |ip: &str| {
+        format!(
+            "join --service _http._tcp --instance v1 --port 8080 --address {ip} --txt path=/ --ttl 60"
+        )
     };
-    dnsctl_moto(&join("10.1.2.3")).await.ok();
-    dnsctl_moto(&join("10.1.2.4")).await.ok();
-    dnsctl_moto(&join("10.1.2.4")).await.ok();
+    dnsctl_moto(&argv(&join("10.1.2.3"))).await.ok();
+    dnsctl_moto(&argv(&join("10.1.2.4"))).await.ok();
+    dnsctl_moto(&argv(&join("10.1.2.4"))).await.ok();
     let values = |out: Run| -> Vec<String> {
         let sets = out.ok().json();
         let mut values: Vec<String> = sets
@@ -72,44 +60,29 @@ async fn route53_join_leave_against_moto() {
         values
     };
     assert_eq!(
-        values(dnsctl_moto(&["records", "list", "--type", "SRV", "--json"]).await),
+        values(dnsctl_moto(&argv("records list --type SRV --json")).await),
         [
             "0 0 8080 10-1-2-3.example.com.",
             "0 0 8080 10-1-2-4.example.com."
         ]
     );
-    dnsctl_moto(&[
-        "leave",
-        "--service",
-        "_http._tcp",
-        "--instance",
-        "v1",
-        "--address",
-        "10.1.2.3",
-    ])
+    dnsctl_moto(&argv(
+        "leave --service _http._tcp --instance v1 --address 10.1.2.3",
+    ))
     .await
     .ok();
     assert_eq!(
-        values(dnsctl_moto(&["records", "list", "--type", "SRV", "--json"]).await),
+        values(dnsctl_moto(&argv("records list --type SRV --json")).await),
         ["0 0 8080 10-1-2-4.example.com."]
     );
-    let a = values(dnsctl_moto(&["records", "list", "--type", "A", "--json"]).await);
+    let a = values(dnsctl_moto(&argv("records list --type A --json")).await);
     assert_eq!(a, ["10.1.2.4"]);
-    dnsctl_moto(&[
-        "leave",
-        "--service",
-        "_http._tcp",
-        "--instance",
-        "v1",
-        "--address",
-        "10.1.2.4",
-    ])
+    dnsctl_moto(&argv(
+        "leave --service _http._tcp --instance v1 --address 10.1.2.4",
+    ))
     .await
     .ok();
-    let left = dnsctl_moto(&["records", "list", "--json"])
-        .await
-        .ok()
-        .json();
+    let left = dnsctl_moto(&argv("records list --json")).await.ok().json();
     let types: Vec<&str> = left
         .as_array()
         .unwrap()
@@ -124,75 +97,17 @@ async fn cloudflare_requests_match_the_official_schema() {
     let fake = FakeCloudflare::start().await;
     let zone = fake.add_zone("example.com");
     let prism = Prism::proxy(&fake.uri()).await.unwrap();
-    let steps: [&[&str]; 6] = [
-        &[
-            "join",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--port",
-            "8080",
-            "--address",
-            "10.1.2.3",
-            "--txt",
-            "path=/",
-            "--txt",
-            "tls",
-            "--ttl",
-            "60",
-        ],
-        &[
-            "join",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--port",
-            "8080",
-            "--address",
-            "10.1.2.4",
-            "--ttl",
-            "60",
-            "--txt",
-            "path=/",
-            "--txt",
-            "tls",
-        ],
-        &[
-            "join",
-            "--a-record",
-            "www.example.com",
-            "--address",
-            "192.0.2.10",
-            "--address",
-            "2001:db8::10",
-            "--ttl",
-            "120",
-        ],
-        &["records", "list", "--json"],
-        &[
-            "leave",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--address",
-            "10.1.2.3",
-        ],
-        &[
-            "leave",
-            "--a-record",
-            "www.example.com",
-            "--address",
-            "192.0.2.10",
-            "--address",
-            "2001:db8::10",
-        ],
+    let steps: [&str; 6] = [
+        "join --service _http._tcp --instance v1 --port 8080 --address 10.1.2.3 --txt path=/ --txt tls --ttl 60",
+        "join --service _http._tcp --instance v1 --port 8080 --address 10.1.2.4 --ttl 60 --txt path=/ --txt tls",
+        "join --a-record www.example.com --address 192.0.2.10 --address 2001:db8::10 --ttl 120",
+        "records list --json",
+        "leave --service _http._tcp --instance v1 --address 10.1.2.3",
+        "leave --a-record www.example.com --address 192.0.2.10 --address 2001:db8::10",
     ];
     for step in steps {
         let mut args = vec!["--provider", "cloudflare", "--zone", "example.com"];
-        args.extend_from_slice(step);
+        args.extend(argv(step));
         let mut cmd = dnsctl(&args);
         cloudflare_env(&mut cmd, &prism.uri(), &fake.token());
         run_cmd(cmd).await.ok();

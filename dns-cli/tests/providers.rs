@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use dns_testkit::cloudflare::FakeCloudflare;
 use dns_testkit::route53::FakeRoute53;
 use serde_json::Value;
-use support::{Run, cloudflare_env, dnsctl, route53_env, run_cmd};
+use support::{Run, argv, cloudflare_env, dnsctl, route53_env, run_cmd};
 
 /// The zone's record sets as "name type value" lines, SOA and NS left out.
 fn route53_zone(fake: &FakeRoute53, id: &str) -> BTreeSet<String> {
@@ -33,33 +33,14 @@ async fn route53(fake: &FakeRoute53, args: &[&str]) -> Run {
     run_cmd(cmd).await
 }
 
-const JOIN_V1: &[&str] = &[
-    "--service",
-    "_http._tcp",
-    "--instance",
-    "v1",
-    "--port",
-    "8080",
-    "--txt",
-    "path=/",
-    "--txt",
-    "tls",
-    "--ttl",
-    "60",
-];
-
-fn with_address<'a>(base: &[&'a str], verb: &'a str, ip: &'a str) -> Vec<&'a str> {
-    let mut v = vec![verb];
-    v.extend_from_slice(base);
-    v.extend_from_slice(&["--address", ip]);
-    v
-}
+const JOIN_V1: &str =
+    "--service _http._tcp --instance v1 --port 8080 --txt path=/ --txt tls --ttl 60";
 
 #[tokio::test]
 async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     let fake = FakeRoute53::start().await;
     let id = fake.create_zone("example.com", false);
-    let out = route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+    let out = route53(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.3")))
         .await
         .ok();
     assert!(
@@ -81,28 +62,19 @@ async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     assert_eq!(joined, expected);
 
     // A restart runs the boot script again: nothing changes.
-    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+    route53(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.3")))
         .await
         .ok();
     assert_eq!(route53_zone(&fake, &id), expected);
 
     // A second host joins the same instance; the first leaves without
     // knowing its port: only its own SRV value and address go.
-    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.4"))
+    route53(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.4")))
         .await
         .ok();
     let out = route53(
         &fake,
-        &[
-            "leave",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--address",
-            "10.1.2.3",
-            "--json",
-        ],
+        &argv("leave --service _http._tcp --instance v1 --address 10.1.2.3 --json"),
     )
     .await
     .ok();
@@ -127,15 +99,7 @@ async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     // leaver takes the instance away.
     let again = route53(
         &fake,
-        &[
-            "leave",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--address",
-            "10.1.2.3",
-        ],
+        &argv("leave --service _http._tcp --instance v1 --address 10.1.2.3"),
     )
     .await
     .ok();
@@ -153,18 +117,7 @@ async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     );
     let again = route53(
         &fake,
-        &[
-            "leave",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--port",
-            "8080",
-            "--address",
-            "10.1.2.3",
-            "--json",
-        ],
+        &argv("leave --service _http._tcp --instance v1 --port 8080 --address 10.1.2.3 --json"),
     )
     .await
     .ok()
@@ -172,15 +125,7 @@ async fn route53_join_is_the_classic_boot_script_and_idempotent() {
     assert_eq!(again["targets"], serde_json::json!([]), "{again}");
     let out = route53(
         &fake,
-        &[
-            "leave",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--address",
-            "10.1.2.4",
-        ],
+        &argv("leave --service _http._tcp --instance v1 --address 10.1.2.4"),
     )
     .await
     .ok();
@@ -202,16 +147,7 @@ async fn the_default_instance_label_comes_from_the_host() {
     let id = fake.create_zone("example.com", false);
     let out = route53(
         &fake,
-        &[
-            "join",
-            "--service",
-            "_ssh._tcp",
-            "--port",
-            "22",
-            "--host",
-            "bastion.example.com",
-            "--json",
-        ],
+        &argv("join --service _ssh._tcp --port 22 --host bastion.example.com --json"),
     )
     .await
     .ok();
@@ -225,13 +161,7 @@ async fn the_default_instance_label_comes_from_the_host() {
     assert!(!sets.iter().any(|l| l.contains(" A ")), "{sets:?}");
     route53(
         &fake,
-        &[
-            "leave",
-            "--service",
-            "_ssh._tcp",
-            "--host",
-            "bastion.example.com",
-        ],
+        &argv("leave --service _ssh._tcp --host bastion.example.com"),
     )
     .await
     .ok();
@@ -242,11 +172,11 @@ async fn the_default_instance_label_comes_from_the_host() {
 async fn route53_records_list_and_apply_with_review() {
     let fake = FakeRoute53::start().await;
     let id = fake.create_zone("example.com", false);
-    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+    route53(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.3")))
         .await
         .ok();
 
-    let listed = route53(&fake, &["records", "list", "--type", "SRV", "--json"])
+    let listed = route53(&fake, &argv("records list --type SRV --json"))
         .await
         .ok()
         .json();
@@ -254,7 +184,7 @@ async fn route53_records_list_and_apply_with_review() {
         listed,
         serde_json::json!([{"name": "v1._http._tcp.example.com.", "type": "SRV", "ttl": 60, "values": ["0 0 8080 10-1-2-3.example.com."]}])
     );
-    let table = route53(&fake, &["records", "list"]).await.ok();
+    let table = route53(&fake, &argv("records list")).await.ok();
     assert!(table.stdout.lines().next().unwrap().starts_with("NAME"));
     assert!(table.stdout.contains("SOA"), "the whole zone is listed");
 
@@ -269,9 +199,12 @@ async fn route53_records_list_and_apply_with_review() {
     )
     .unwrap();
     let before = route53_zone(&fake, &id);
-    let plan = route53(&fake, &["records", "apply", file.to_str().unwrap()])
-        .await
-        .ok();
+    let plan = route53(
+        &fake,
+        &argv(&format!("records apply {}", file.to_str().unwrap())),
+    )
+    .await
+    .ok();
     assert!(
         plan.stdout.contains("ADD www.example.com. A"),
         "{}",
@@ -292,13 +225,10 @@ async fn route53_records_list_and_apply_with_review() {
 
     let applied = route53(
         &fake,
-        &[
-            "records",
-            "apply",
-            file.to_str().unwrap(),
-            "--yes",
-            "--json",
-        ],
+        &argv(&format!(
+            "records apply {} --yes --json",
+            file.to_str().unwrap()
+        )),
     )
     .await
     .ok()
@@ -317,7 +247,7 @@ async fn route53_records_list_and_apply_with_review() {
     fake.reset_counts();
     let bad = route53(
         &fake,
-        &["records", "apply", file.to_str().unwrap(), "--yes"],
+        &argv(&format!("records apply {} --yes", file.to_str().unwrap())),
     )
     .await;
     bad.fails(2, &["change 2", "192.0.2.1"]);
@@ -333,20 +263,12 @@ async fn route53_records_list_and_apply_with_review() {
 async fn hosts_from_a_zone_lists_its_address_records() {
     let fake = FakeRoute53::start().await;
     fake.create_zone("example.com", false);
-    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+    route53(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.3")))
         .await
         .ok();
     route53(
         &fake,
-        &[
-            "join",
-            "--a-record",
-            "www.example.com",
-            "--address",
-            "192.0.2.10",
-            "--address",
-            "2001:db8::10",
-        ],
+        &argv("join --a-record www.example.com --address 192.0.2.10 --address 2001:db8::10"),
     )
     .await
     .ok();
@@ -357,7 +279,10 @@ async fn hosts_from_a_zone_lists_its_address_records() {
     std::fs::write(&file, "127.0.0.1 localhost\n").unwrap();
     route53(
         &fake,
-        &["hosts", "--from-zone", "--output", file.to_str().unwrap()],
+        &argv(&format!(
+            "hosts --from-zone --output {}",
+            file.to_str().unwrap()
+        )),
     )
     .await
     .ok();
@@ -404,18 +329,9 @@ async fn cloudflare(fake: &FakeCloudflare, args: &[&str]) -> Run {
 async fn cloudflare_round_robin_adds_and_removes_only_this_host() {
     let fake = FakeCloudflare::start().await;
     let zone = fake.add_zone("example.com");
-    let join = |ip: &'static str| {
-        [
-            "join",
-            "--a-record",
-            "www.example.com",
-            "--address",
-            ip,
-            "--ttl",
-            "120",
-        ]
-    };
+    let join = |ip: &str| format!("join --a-record www.example.com --address {ip} --ttl 120");
     let (ja, jb, jc) = (join("192.0.2.10"), join("192.0.2.11"), join("192.0.2.12"));
+    let (ja, jb, jc) = (argv(&ja), argv(&jb), argv(&jc));
     let (a, b, c) = tokio::join!(
         cloudflare(&fake, &ja),
         cloudflare(&fake, &jb),
@@ -425,7 +341,7 @@ async fn cloudflare_round_robin_adds_and_removes_only_this_host() {
         out.ok();
     }
     // Booting twice does not duplicate the record.
-    cloudflare(&fake, &join("192.0.2.10")).await.ok();
+    cloudflare(&fake, &argv(&join("192.0.2.10"))).await.ok();
     assert_eq!(
         cloudflare_a(&fake, &zone, "www.example.com"),
         [
@@ -436,13 +352,7 @@ async fn cloudflare_round_robin_adds_and_removes_only_this_host() {
     );
     let out = cloudflare(
         &fake,
-        &[
-            "leave",
-            "--a-record",
-            "www.example.com",
-            "--address",
-            "192.0.2.11",
-        ],
+        &argv("leave --a-record www.example.com --address 192.0.2.11"),
     )
     .await
     .ok();
@@ -465,7 +375,7 @@ async fn cloudflare_round_robin_adds_and_removes_only_this_host() {
 async fn cloudflare_service_join_and_leave() {
     let fake = FakeCloudflare::start().await;
     let zone = fake.add_zone("example.com");
-    cloudflare(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+    cloudflare(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.3")))
         .await
         .ok();
     let records = fake.records(&zone);
@@ -482,15 +392,7 @@ async fn cloudflare_service_join_and_leave() {
     // (Cloudflare has no preconditions, so the leaver removes what it knows).
     cloudflare(
         &fake,
-        &[
-            "leave",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--address",
-            "10.1.2.3",
-        ],
+        &argv("leave --service _http._tcp --instance v1 --address 10.1.2.3"),
     )
     .await
     .ok();
@@ -527,19 +429,10 @@ async fn ec2_metadata_supplies_the_public_address() {
         .await;
     let fake = FakeRoute53::start().await;
     let id = fake.create_zone("example.com", false);
-    let mut cmd = dnsctl(&[
-        "--provider",
-        "route53",
-        "--zone",
-        "example.com",
-        "join",
-        "--a-record",
-        "www.example.com",
-        "--address",
-        "public",
-        "--ttl",
-        "120",
-    ]);
+    let mut cmd = dnsctl(&argv(
+        "--provider route53 --zone example.com
+         join --a-record www.example.com --address public --ttl 120",
+    ));
     route53_env(&mut cmd, &fake.endpoint());
     cmd.env_remove("AWS_EC2_METADATA_DISABLED")
         .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri());
@@ -564,16 +457,7 @@ async fn auto_off_ec2_takes_the_default_route_address() {
     let id = fake.create_zone("example.com", false);
     let out = route53(
         &fake,
-        &[
-            "join",
-            "--service",
-            "_http._tcp",
-            "--port",
-            "80",
-            "--address",
-            "auto",
-            "--json",
-        ],
+        &argv("join --service _http._tcp --port 80 --address auto --json"),
     )
     .await
     .ok()
@@ -595,80 +479,34 @@ async fn auto_off_ec2_takes_the_default_route_address() {
 #[tokio::test]
 #[allow(clippy::print_stdout, reason = "the figures are the point")]
 async fn requests_per_command() {
-    let steps: [(&str, &[&str], usize, u64); 5] = [
+    let steps: [(&str, &str, usize, u64); 5] = [
         (
             "join --a-record",
-            &[
-                "join",
-                "--a-record",
-                "www.example.com",
-                "--address",
-                "192.0.2.1",
-            ],
+            "join --a-record www.example.com --address 192.0.2.1",
             3,
             3,
         ),
         (
             "join --txt (first host)",
-            &[
-                "join",
-                "--service",
-                "_http._tcp",
-                "--instance",
-                "v1",
-                "--port",
-                "80",
-                "--address",
-                "10.1.2.3",
-                "--txt",
-                "path=/",
-            ],
+            "join --service _http._tcp --instance v1 --port 80 --address 10.1.2.3 --txt path=/",
             3,
             4,
         ),
         (
             "join, no --txt (2nd host)",
-            &[
-                "join",
-                "--service",
-                "_http._tcp",
-                "--instance",
-                "v1",
-                "--port",
-                "80",
-                "--address",
-                "10.1.2.4",
-            ],
+            "join --service _http._tcp --instance v1 --port 80 --address 10.1.2.4",
             4,
             5,
         ),
         (
             "leave --port (not last)",
-            &[
-                "leave",
-                "--service",
-                "_http._tcp",
-                "--instance",
-                "v1",
-                "--port",
-                "80",
-                "--address",
-                "10.1.2.4",
-            ],
+            "leave --service _http._tcp --instance v1 --port 80 --address 10.1.2.4",
             4,
             5,
         ),
         (
             "leave, no --port (last)",
-            &[
-                "leave",
-                "--service",
-                "_http._tcp",
-                "--instance",
-                "v1",
-                "--address",
-                "10.1.2.3",
-            ],
+            "leave --service _http._tcp --instance v1 --address 10.1.2.3",
             8,
             10,
         ),
@@ -680,10 +518,10 @@ async fn requests_per_command() {
     println!("{:<26} {:>10} {:>8}", "command", "cloudflare", "route53");
     for (what, args, cf_max, r53_max) in steps {
         let before = cf.request_count();
-        cloudflare(&cf, args).await.ok();
+        cloudflare(&cf, &argv(args)).await.ok();
         let cf_used = cf.request_count() - before;
         let before = r53.requests().total;
-        route53(&r53, args).await.ok();
+        route53(&r53, &argv(args)).await.ok();
         let r53_used = r53.requests().total - before;
         println!("{what:<26} {cf_used:>10} {r53_used:>8}");
         assert!(
@@ -701,16 +539,8 @@ async fn requests_per_command() {
 async fn a_pinned_cloudflare_zone_is_not_looked_up() {
     let fake = FakeCloudflare::start().await;
     let zone = fake.add_zone("example.com");
-    let args = [
-        "--zone-id",
-        zone.as_str(),
-        "join",
-        "--a-record",
-        "www.example.com",
-        "--address",
-        "192.0.2.10",
-    ];
-    cloudflare(&fake, &args).await.ok();
+    let args = format!("--zone-id {zone} join --a-record www.example.com --address 192.0.2.10");
+    cloudflare(&fake, &argv(&args)).await.ok();
     assert_eq!(
         cloudflare_a(&fake, &zone, "www.example.com"),
         [("192.0.2.10".into(), 120, false)]
@@ -723,7 +553,7 @@ async fn a_pinned_cloudflare_zone_is_not_looked_up() {
     assert_eq!(zone_lookups, 0, "{:?}", fake.requests());
     // Route 53 has no such option.
     let r53 = FakeRoute53::start().await;
-    route53(&r53, &["--zone-id", "Z1", "records", "list"])
+    route53(&r53, &argv("--zone-id Z1 records list"))
         .await
         .fails(2, &["--zone-id", "Route 53"]);
 }
@@ -734,35 +564,19 @@ async fn leaving_one_service_keeps_an_address_another_still_uses() {
     let id = fake.create_zone("example.com", false);
     route53(
         &fake,
-        &[
-            "join",
-            "--service",
-            "_http._tcp",
-            "--port",
-            "80",
-            "--address",
-            "10.1.2.3",
-        ],
+        &argv("join --service _http._tcp --port 80 --address 10.1.2.3"),
     )
     .await
     .ok();
     route53(
         &fake,
-        &[
-            "join",
-            "--service",
-            "_ssh._tcp",
-            "--port",
-            "22",
-            "--address",
-            "10.1.2.3",
-        ],
+        &argv("join --service _ssh._tcp --port 22 --address 10.1.2.3"),
     )
     .await
     .ok();
     let out = route53(
         &fake,
-        &["leave", "--service", "_http._tcp", "--address", "10.1.2.3"],
+        &argv("leave --service _http._tcp --address 10.1.2.3"),
     )
     .await
     .ok();
@@ -779,12 +593,9 @@ async fn leaving_one_service_keeps_an_address_another_still_uses() {
     );
     assert!(!zone.iter().any(|l| l.contains("_http")), "{zone:?}");
     // The last user takes it away.
-    route53(
-        &fake,
-        &["leave", "--service", "_ssh._tcp", "--address", "10.1.2.3"],
-    )
-    .await
-    .ok();
+    route53(&fake, &argv("leave --service _ssh._tcp --address 10.1.2.3"))
+        .await
+        .ok();
     assert!(
         route53_zone(&fake, &id).is_empty(),
         "{:?}",
@@ -796,24 +607,12 @@ async fn leaving_one_service_keeps_an_address_another_still_uses() {
 async fn a_join_without_txt_keeps_the_instances_txt() {
     let fake = FakeRoute53::start().await;
     let id = fake.create_zone("example.com", false);
-    route53(&fake, &with_address(JOIN_V1, "join", "10.1.2.3"))
+    route53(&fake, &argv(&format!("join {JOIN_V1} --address 10.1.2.3")))
         .await
         .ok();
     route53(
         &fake,
-        &[
-            "join",
-            "--service",
-            "_http._tcp",
-            "--instance",
-            "v1",
-            "--port",
-            "8080",
-            "--ttl",
-            "60",
-            "--address",
-            "10.1.2.4",
-        ],
+        &argv("join --service _http._tcp --instance v1 --port 8080 --ttl 60 --address 10.1.2.4"),
     )
     .await
     .ok();

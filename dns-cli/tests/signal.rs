@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use dns_testkit::cloudflare::FakeCloudflare;
 use dns_testkit::route53::FakeRoute53;
-use support::{cloudflare_env, dnsctl, route53_env};
+use support::{argv, cloudflare_env, dnsctl, route53_env};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 
@@ -47,22 +47,10 @@ async fn signal(child: &Child, name: &str) -> std::process::ExitStatus {
 async fn sigterm_leaves_route53() {
     let fake = FakeRoute53::start().await;
     let id = fake.create_zone("example.com", false);
-    let mut cmd = dnsctl(&[
-        "--provider",
-        "route53",
-        "--zone",
-        "example.com",
-        "join",
-        "--service",
-        "_http._tcp",
-        "--instance",
-        "v1",
-        "--port",
-        "8080",
-        "--address",
-        "10.1.2.3",
-        "--until-signal",
-    ]);
+    let mut cmd = dnsctl(&argv(
+        "--provider route53 --zone example.com
+         join --service _http._tcp --instance v1 --port 8080 --address 10.1.2.3 --until-signal",
+    ));
     route53_env(&mut cmd, &fake.endpoint());
     cmd.stdout(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
@@ -108,20 +96,10 @@ async fn sigint_leaves_a_cloudflare_round_robin() {
     let zone = fake.add_zone("example.com");
     let other = dnsctl_join_other(&fake).await;
     assert!(other.success());
-    let mut cmd = dnsctl(&[
-        "--provider",
-        "cloudflare",
-        "--zone",
-        "example.com",
-        "join",
-        "--a-record",
-        "www.example.com",
-        "--address",
-        "192.0.2.10",
-        "--ttl",
-        "120",
-        "--until-signal",
-    ]);
+    let mut cmd = dnsctl(&argv(
+        "--provider cloudflare --zone example.com
+         join --a-record www.example.com --address 192.0.2.10 --ttl 120 --until-signal",
+    ));
     cloudflare_env(&mut cmd, &fake.uri(), &fake.token());
     cmd.stdout(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
@@ -147,19 +125,10 @@ async fn sigint_leaves_a_cloudflare_round_robin() {
 }
 
 async fn dnsctl_join_other(fake: &FakeCloudflare) -> std::process::ExitStatus {
-    let mut cmd = dnsctl(&[
-        "--provider",
-        "cloudflare",
-        "--zone",
-        "example.com",
-        "join",
-        "--a-record",
-        "www.example.com",
-        "--address",
-        "192.0.2.11",
-        "--ttl",
-        "120",
-    ]);
+    let mut cmd = dnsctl(&argv(
+        "--provider cloudflare --zone example.com
+         join --a-record www.example.com --address 192.0.2.11 --ttl 120",
+    ));
     cloudflare_env(&mut cmd, &fake.uri(), &fake.token());
     cmd.stdout(Stdio::null());
     cmd.status().await.unwrap()

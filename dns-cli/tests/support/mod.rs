@@ -73,6 +73,77 @@ pub(crate) fn dnsctl(args: &[&str]) -> Command {
     cmd
 }
 
+/// Splits one command line into `dnsctl` arguments, so a case reads as one
+/// line: `run(&argv("--server 127.0.0.1:9 pick _http._tcp.example.com"))`.
+///
+/// Arguments are separated by any run of whitespace (line breaks too). An
+/// argument in single quotes is taken as written, spaces included
+/// (`--instance 'api v1'`); `''` is an empty argument. There are no escapes:
+/// a backslash is an ordinary character (`v2\032canary`). A quote anywhere
+/// else, or a quote left open, panics rather than guessing.
+///
+/// Values go in with `format!`: `argv(&format!("--server {addr} browse x"))`.
+/// Each value must be one word (or be quoted and hold no `'`), as addresses,
+/// ports, zone ids and the test's temporary paths are.
+#[track_caller]
+pub(crate) fn argv(line: &str) -> Vec<&str> {
+    let mut args = Vec::new();
+    let mut rest = line.trim_start();
+    while !rest.is_empty() {
+        let (arg, after) = if let Some(quoted) = rest.strip_prefix('\'') {
+            let end = quoted
+                .find('\'')
+                .unwrap_or_else(|| panic!("unterminated quote in {line:?}"));
+            (&quoted[..end], &quoted[end + 1..])
+        } else {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            let word = &rest[..end];
+            assert!(
+                !word.contains('\''),
+                "a quote inside {word:?} in {line:?}: quote whole arguments"
+            );
+            (word, &rest[end..])
+        };
+        assert!(
+            after.is_empty() || after.starts_with(char::is_whitespace),
+            "no space after the quoted {arg:?} in {line:?}"
+        );
+        args.push(arg);
+        rest = after.trim_start();
+    }
+    args
+}
+
+#[test]
+fn argv_splits_on_whitespace_and_keeps_quoted_arguments_whole() {
+    assert_eq!(
+        argv("join --service _http._tcp --port 80"),
+        ["join", "--service", "_http._tcp", "--port", "80"]
+    );
+    assert_eq!(
+        argv("  --instance   'api v1'\n\t--txt  path=/  "),
+        ["--instance", "api v1", "--txt", "path=/"]
+    );
+    assert_eq!(argv("--txt '' x ''"), ["--txt", "", "x", ""]);
+    assert_eq!(argv("' two  spaces '"), [" two  spaces "]);
+    assert_eq!(
+        argv(r"resolve v2\032canary._http._tcp"),
+        ["resolve", r"v2\032canary._http._tcp"]
+    );
+    assert!(argv("").is_empty() && argv(" \n ").is_empty());
+    let zone = "abc123";
+    assert_eq!(
+        argv(&format!("--zone-id {zone} records list")),
+        ["--zone-id", "abc123", "records", "list"]
+    );
+    for bad in ["'open", "it's", "'a'b", "a'b c'"] {
+        assert!(
+            std::panic::catch_unwind(|| argv(bad)).is_err(),
+            "{bad:?} is refused"
+        );
+    }
+}
+
 /// Runs `cmd` to completion (at most a minute).
 pub(crate) async fn run_cmd(mut cmd: Command) -> Run {
     let out = tokio::time::timeout(Duration::from_secs(60), cmd.output())
