@@ -97,13 +97,13 @@ async fn main() {
     let before = provider.requests_sent();
     registry.register(&instance(7, &apex)).await.unwrap();
     println!(
-        "| `ServiceRegistry::register` of a 4th instance (5 sets: A, SRV, TXT, PTR, enumeration PTR; includes the registry's first ListHostedZones for this name) | {} |",
+        "| `ServiceRegistry::register` of a 4th instance without TXT properties (5 sets: A, SRV, TXT, PTR, enumeration PTR; the zone is cached from the first three) | {} |",
         provider.requests_sent() - before
     );
     let before = provider.requests_sent();
     registry.deregister(&instance(7, &apex)).await.unwrap();
     println!(
-        "| `ServiceRegistry::deregister` of that instance (registry re-checks SRV and PTR after the batch) | {} |",
+        "| `ServiceRegistry::deregister` of that instance (a listing before and after the batch, then the service's PTR) | {} |",
         provider.requests_sent() - before
     );
 
