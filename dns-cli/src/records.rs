@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dns_core::{Change, DnsProviderExt, Name, RData, RecordSet, RecordType, RetryPolicy, Zone};
+use dns_core::{Change, DnsProvider, Name, RData, RecordSet, RecordType, Zone};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{Global, RecordsCommand};
@@ -247,7 +247,7 @@ async fn apply(
     if yes {
         let report = target
             .provider
-            .apply_with_retry(&zone, changes, &RetryPolicy::default())
+            .apply(&zone, changes)
             .await
             .context(format_args!(
                 "applying {} change(s) to {}",

@@ -61,6 +61,12 @@ impl AsRef<Error> for Failure {
     }
 }
 
+impl AsMut<Error> for Failure {
+    fn as_mut(&mut self) -> &mut Error {
+        &mut self.error
+    }
+}
+
 impl From<Failure> for Error {
     fn from(f: Failure) -> Self {
         *f.error
@@ -132,8 +138,25 @@ impl Api {
 
     /// One call with the retry policy: retryable failures (429, 5xx,
     /// transport, malformed answers) are retried with backoff, waiting at
-    /// least as long as `Retry-After` says.
+    /// least as long as `Retry-After` says. The error never shows the
+    /// configured credentials, even when the server echoes them back.
     pub(crate) async fn call<B: Serialize + ?Sized>(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&B>,
+    ) -> Result<Answer, Failure> {
+        self.call_retried(method, path, query, body)
+            .await
+            .map_err(|mut f| {
+                let error = std::mem::replace(&mut *f.error, Error::InvalidInput(String::new()));
+                *f.error = error.redact(&self.credentials.secrets());
+                f
+            })
+    }
+
+    async fn call_retried<B: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,
@@ -204,8 +227,12 @@ impl Api {
             .unwrap_or_default();
         let mut codes = Vec::new();
         collect_codes(&errors, &mut codes);
-        let message =
-            describe(&errors).unwrap_or_else(|| format!("HTTP {status}{}", snippet(&bytes)));
+        let message = describe(&errors).unwrap_or_else(|| {
+            format!(
+                "HTTP {status}{}",
+                snippet(&bytes, &self.credentials.secrets())
+            )
+        });
         let fail = |error: Error| Failure {
             error: Box::new(error),
             codes: codes.clone(),
@@ -241,7 +268,10 @@ impl Api {
             return Err(fail(Error::Provider {
                 provider: PROVIDER.into(),
                 code: Some(format!("HTTP {}", status.as_u16())),
-                message: format!("{method} {path}: {why}{}", snippet(&bytes)),
+                message: format!(
+                    "{method} {path}: {why}{}",
+                    snippet(&bytes, &self.credentials.secrets())
+                ),
                 request_id: ray,
                 retryable,
             }));
@@ -333,12 +363,16 @@ fn describe(errors: &[ApiMessage]) -> Option<String> {
     Some(parts.join("; "))
 }
 
-/// The start of a body that is not an envelope, for the error message.
-fn snippet(bytes: &[u8]) -> String {
+/// The start of a body that is not an envelope, for the error message,
+/// with `secrets` redacted before it is cut (so no prefix of one is left).
+fn snippet(bytes: &[u8], secrets: &[&str]) -> String {
     if bytes.is_empty() {
         return String::new();
     }
-    let text = String::from_utf8_lossy(bytes);
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret, "***");
+    }
     let cut: String = text.chars().take(120).collect();
     format!(
         " (body: {:?}{})",

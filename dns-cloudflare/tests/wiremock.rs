@@ -558,19 +558,75 @@ async fn server_errors_are_retried_and_reported_retryable() {
         .respond_with(ResponseTemplate::new(503).set_body_string("<html>busy</html>"))
         .mount(&server)
         .await;
-    match p.list_record_sets(&zone()).await {
-        Err(Error::Provider {
+    let err = p.list_record_sets(&zone()).await.unwrap_err();
+    // The backend is the retry layer: the error says it retried already.
+    assert_eq!(err.attempts(), 3, "{err}");
+    assert!(err.to_string().ends_with("(after 3 attempts)"), "{err}");
+    match err.root() {
+        Error::Provider {
             retryable,
             code,
             message,
             ..
-        }) => {
+        } => {
             assert!(retryable);
             assert_eq!(code.as_deref(), Some("HTTP 503"));
             assert!(message.contains("busy"), "{message}");
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_token_echoed_back_by_the_server_never_reaches_an_error() {
+    // A proxy that quotes the request's Authorization header in its error
+    // page, in the envelope's message, and in a 5xx body.
+    let echo = format!("invalid header Authorization: Bearer {TOKEN}");
+    for answer in [
+        failure(400, json!([{"code": 1000, "message": echo}])),
+        failure(403, json!([{"code": 10_000, "message": echo}])),
+        ResponseTemplate::new(502).set_body_string(format!("<html>{echo}</html>")),
+        ResponseTemplate::new(429).set_body_string(echo.clone()),
+        ResponseTemplate::new(200).set_body_string(format!("not json {echo}")),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let p = provider(&server)
+            .with_retry(RetryPolicy::never())
+            .build()
+            .unwrap();
+        let err = p.list_record_sets(&zone()).await.unwrap_err();
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains(TOKEN), "{shown}");
+        assert!(
+            shown.contains("***"),
+            "the echo is redacted, not dropped: {shown}"
+        );
+    }
+    // The Global API Key too.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(failure(
+            400,
+            json!([{"code": 1000, "message": "X-Auth-Key: global-KEY-42"}]),
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_credentials(dns_cloudflare::Credentials::global_key(
+            "ops@example.com",
+            "global-KEY-42",
+        ))
+        .build()
+        .unwrap();
+    let err = p.list_record_sets(&zone()).await.unwrap_err();
+    assert!(
+        !format!("{err} {err:?}").contains("global-KEY-42"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -892,11 +948,12 @@ async fn a_split_apply_that_fails_half_way_says_so() {
     let changes: Vec<Change> = (1..=4)
         .map(|i| Change::Add(a_set(&format!("h{i}.example.com"), "192.0.2.1")))
         .collect();
-    match p.apply(&zone(), &changes).await {
-        Err(Error::Provider { message, .. }) => {
-            assert!(message.contains("1 of 2 batches were applied"), "{message}");
-            assert!(message.contains("1004"), "{message}");
-        }
-        other => panic!("{other:?}"),
-    }
+    let err = p.apply(&zone(), &changes).await.unwrap_err();
+    assert_eq!(err.applied(), Some(&[0, 1][..]), "{err}");
+    assert!(
+        err.to_string().starts_with("2 of 4 changes were applied"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("1004"), "{err}");
+    assert!(!err.is_retryable());
 }
