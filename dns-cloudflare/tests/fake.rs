@@ -213,39 +213,6 @@ async fn fifty_concurrent_registrations_with_30_percent_429() {
 
 /// A create whose answer is lost (applied, then the client times out) is
 /// retried: the retry finds the record and leaves exactly one.
-#[tokio::test]
-async fn a_lost_answer_never_leaves_a_duplicate() {
-    let fake = FakeCloudflare::start()
-        .await
-        .with_lost_answer_delay(Duration::from_secs(5));
-    let zone = fake_zone(&fake, "lost.example").await;
-    let p = builder(&fake.uri(), &fake.token())
-        .with_timeout(Duration::from_millis(400))
-        .build()
-        .unwrap();
-    let www = n("www.lost.example");
-    let one = RecordSet::new(www.clone(), 120, [RData::A("192.0.2.1".parse().unwrap())]).unwrap();
-    fake.lose_next_answers(1);
-    p.add(&zone, one.clone()).await.unwrap();
-    assert_eq!(fake.records(&zone.id).len(), 1);
-    // And in a batch: two values, the batch's answer lost.
-    let two = RecordSet::new(
-        www.clone(),
-        120,
-        [
-            RData::A("192.0.2.2".parse().unwrap()),
-            RData::A("192.0.2.3".parse().unwrap()),
-        ],
-    )
-    .unwrap();
-    fake.lose_next_answers(1);
-    p.add(&zone, two).await.unwrap();
-    assert_eq!(fake.records(&zone.id).len(), 3);
-    assert!(duplicates(&fake, &zone).is_empty());
-    let lost = fake.requests().iter().filter(|r| r.fault.is_some()).count();
-    assert_eq!(lost, 2, "both answers were lost");
-}
-
 /// Requests per operation, the figures docs/performance.md reports.
 #[tokio::test]
 async fn request_counts_meet_the_targets() {
