@@ -61,11 +61,18 @@ pub(crate) fn bare_id(id: &str) -> &str {
 ///   fails with [`Error::Unsupported`], and deleting there deletes nothing.
 /// * **Reads**: the sets a batch touches are read in as few listing pages
 ///   as their place in the zone allows (usually one).
-/// * **Errors**: throttling and `PriorRequestNotComplete` are retried by
-///   the SDK with backoff and then reported retryable; `NoSuchHostedZone`
-///   is [`Error::ZoneNotFound`]; credential errors are [`Error::Auth`];
-///   InvalidChangeBatch messages are kept, one per failing change, with the
-///   request id.
+/// * **Errors**: throttling, `PriorRequestNotComplete`, timeouts and 5xx
+///   are retried by the SDK under the builder's
+///   [`RetryPolicy`](dns_core::RetryPolicy)
+///   ([`Route53Builder::with_retry`]): this is the one retry layer, and an
+///   error it gives up on is [`Error::Retried`] with the attempts made;
+///   `NoSuchHostedZone` is [`Error::ZoneNotFound`]; credential errors are
+///   [`Error::Auth`]; InvalidChangeBatch messages are kept, one per failing
+///   change, with the request id. A secret key or session token given to
+///   the builder never appears in an error or log line.
+/// * **Split batches** that fail part-way return
+///   [`Error::PartiallyApplied`]: every (name, type) travels in exactly one
+///   request, so its report lists exactly the changes that took effect.
 /// * **Preconditions** ([`Change::Require`]) are refused as unsupported:
 ///   Route 53 cannot check a set it does not change inside a batch.
 ///
