@@ -138,25 +138,11 @@ impl Api {
 
     /// One call with the retry policy: retryable failures (429, 5xx,
     /// transport, malformed answers) are retried with backoff, waiting at
-    /// least as long as `Retry-After` says. The error never shows the
-    /// configured credentials, even when the server echoes them back.
+    /// least as long as `Retry-After` says. Every attempt's error is
+    /// redacted before anything sees it (the retry loop logs it), so no
+    /// error or log line shows the configured credentials, even when the
+    /// server echoes them back.
     pub(crate) async fn call<B: Serialize + ?Sized>(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&B>,
-    ) -> Result<Answer, Failure> {
-        self.call_retried(method, path, query, body)
-            .await
-            .map_err(|mut f| {
-                let error = std::mem::replace(&mut *f.error, Error::InvalidInput(String::new()));
-                *f.error = error.redact(&self.credentials.secrets());
-                f
-            })
-    }
-
-    async fn call_retried<B: Serialize + ?Sized>(
         &self,
         method: Method,
         path: &str,
@@ -166,7 +152,10 @@ impl Api {
         self.retry
             .run(|| async {
                 self.budget.acquire().await;
-                let answer = self.once(method.clone(), path, query, body).await;
+                let answer = self
+                    .once(method.clone(), path, query, body)
+                    .await
+                    .map_err(|f| self.redacted(f));
                 if let Err(failure) = &answer
                     && let Some(after) = failure.error.retry_after()
                 {
@@ -176,6 +165,13 @@ impl Api {
                 answer
             })
             .await
+    }
+
+    /// `failure` without the configured secrets in its messages.
+    fn redacted(&self, mut failure: Failure) -> Failure {
+        let error = std::mem::replace(&mut *failure.error, Error::InvalidInput(String::new()));
+        *failure.error = error.redact(&self.credentials.secrets());
+        failure
     }
 
     async fn once<B: Serialize + ?Sized>(

@@ -606,6 +606,29 @@ async fn a_token_echoed_back_by_the_server_never_reaches_an_error() {
             "the echo is redacted, not dropped: {shown}"
         );
     }
+    // Nor a log line: the retry loop logs every failed attempt.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(failure(503, json!([{"code": 1000, "message": echo}])))
+        .mount(&server)
+        .await;
+    let logs = Logs::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
+        .with_writer(logs.clone())
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let p = provider(&server).build().unwrap();
+    let err = p.list_record_sets(&zone()).await.unwrap_err();
+    drop(guard);
+    assert_eq!(err.attempts(), 3);
+    let logged = logs.text();
+    assert!(
+        logged.contains("retrying after"),
+        "the retries were logged: {logged}"
+    );
+    assert!(!logged.contains(TOKEN), "{logged}");
     // The Global API Key too.
     let server = MockServer::start().await;
     Mock::given(method("GET"))
@@ -903,4 +926,33 @@ async fn a_split_apply_that_fails_half_way_says_so() {
     );
     assert!(err.to_string().contains("1004"), "{err}");
     assert!(!err.is_retryable());
+}
+
+/// Log output captured from a tracing subscriber.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Self;
+
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
 }
