@@ -207,8 +207,7 @@ async fn route53(endpoint: &str) -> dns_route53::Route53Provider {
     Route53Builder::new()
         .with_endpoint_url(endpoint)
         .with_credentials("AKIDE2ETEST", "e2e-test-secret")
-        .with_backoff(Duration::from_millis(10), Duration::from_millis(200))
-        .with_max_attempts(10)
+        .with_retry(retry())
         .build()
         .await
         .expect("provider")

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use dns_core::{Change, Name, RData, RecordSet, RecordType, Zone};
+use dns_core::{Change, DnsProvider, Name, RData, RecordSet, RecordType, Zone};
 use serde::{Deserialize, Serialize};
 
 use crate::cli::{Global, RecordsCommand};

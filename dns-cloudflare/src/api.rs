@@ -61,6 +61,12 @@ impl AsRef<Error> for Failure {
     }
 }
 
+impl AsMut<Error> for Failure {
+    fn as_mut(&mut self) -> &mut Error {
+        &mut self.error
+    }
+}
+
 impl From<Failure> for Error {
     fn from(f: Failure) -> Self {
         *f.error
@@ -132,7 +138,10 @@ impl Api {
 
     /// One call with the retry policy: retryable failures (429, 5xx,
     /// transport, malformed answers) are retried with backoff, waiting at
-    /// least as long as `Retry-After` says.
+    /// least as long as `Retry-After` says. Every attempt's error is
+    /// redacted before anything sees it (the retry loop logs it), so no
+    /// error or log line shows the configured credentials, even when the
+    /// server echoes them back.
     pub(crate) async fn call<B: Serialize + ?Sized>(
         &self,
         method: Method,
@@ -143,7 +152,10 @@ impl Api {
         self.retry
             .run(|| async {
                 self.budget.acquire().await;
-                let answer = self.once(method.clone(), path, query, body).await;
+                let answer = self
+                    .once(method.clone(), path, query, body)
+                    .await
+                    .map_err(|f| self.redacted(f));
                 if let Err(failure) = &answer
                     && let Some(after) = failure.error.retry_after()
                 {
@@ -153,6 +165,13 @@ impl Api {
                 answer
             })
             .await
+    }
+
+    /// `failure` without the configured secrets in its messages.
+    fn redacted(&self, mut failure: Failure) -> Failure {
+        let error = std::mem::replace(&mut *failure.error, Error::InvalidInput(String::new()));
+        *failure.error = error.redact(&self.credentials.secrets());
+        failure
     }
 
     async fn once<B: Serialize + ?Sized>(
@@ -204,8 +223,12 @@ impl Api {
             .unwrap_or_default();
         let mut codes = Vec::new();
         collect_codes(&errors, &mut codes);
-        let message =
-            describe(&errors).unwrap_or_else(|| format!("HTTP {status}{}", snippet(&bytes)));
+        let message = describe(&errors).unwrap_or_else(|| {
+            format!(
+                "HTTP {status}{}",
+                snippet(&bytes, &self.credentials.secrets())
+            )
+        });
         let fail = |error: Error| Failure {
             error: Box::new(error),
             codes: codes.clone(),
@@ -241,7 +264,10 @@ impl Api {
             return Err(fail(Error::Provider {
                 provider: PROVIDER.into(),
                 code: Some(format!("HTTP {}", status.as_u16())),
-                message: format!("{method} {path}: {why}{}", snippet(&bytes)),
+                message: format!(
+                    "{method} {path}: {why}{}",
+                    snippet(&bytes, &self.credentials.secrets())
+                ),
                 request_id: ray,
                 retryable,
             }));
@@ -333,12 +359,16 @@ fn describe(errors: &[ApiMessage]) -> Option<String> {
     Some(parts.join("; "))
 }
 
-/// The start of a body that is not an envelope, for the error message.
-fn snippet(bytes: &[u8]) -> String {
+/// The start of a body that is not an envelope, for the error message,
+/// with `secrets` redacted before it is cut (so no prefix of one is left).
+fn snippet(bytes: &[u8], secrets: &[&str]) -> String {
     if bytes.is_empty() {
         return String::new();
     }
-    let text = String::from_utf8_lossy(bytes);
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        text = text.replace(secret, "***");
+    }
     let cut: String = text.chars().take(120).collect();
     format!(
         " (body: {:?}{})",

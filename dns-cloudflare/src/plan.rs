@@ -53,6 +53,18 @@ pub(crate) fn plan(
     current: &[CloudflareRecord],
     options: &RecordOptions,
 ) -> Result<Vec<Op>> {
+    Ok(plan_named(changes, current, options)?
+        .into_iter()
+        .map(|(_, op)| op)
+        .collect())
+}
+
+/// [`plan`], each operation with the owner name it writes at.
+pub(crate) fn plan_named(
+    changes: &[Change],
+    current: &[CloudflareRecord],
+    options: &RecordOptions,
+) -> Result<Vec<(Name, Op)>> {
     let mut keys: Vec<Key> = Vec::new();
     for c in changes {
         let key = (c.name().clone(), c.record_type());
@@ -108,9 +120,14 @@ pub(crate) fn plan(
                 }
             }
             Change::Remove(set) => slots.retain(|s| !set.contains(&s.value)),
-            // Refused before planning (no precondition support); anything
-            // else dns-core may add later changes nothing here.
-            _ => {}
+            // Refused by `validate` (no precondition support).
+            Change::Require(_) => {}
+            other => {
+                return Err(dns_core::Error::unsupported(
+                    crate::PROVIDER,
+                    format!("the change {} (unknown to this backend)", other.verb()),
+                ));
+            }
         }
     }
 
@@ -137,14 +154,17 @@ pub(crate) fn plan(
             if let Some(id) = &b.id
                 && !kept.contains(id)
             {
-                deletes.push(Op::Delete { id: id.clone() });
+                deletes.push((key.0.clone(), Op::Delete { id: id.clone() }));
             }
         }
         for s in &after {
             let Some(id) = &s.id else {
-                posts.push(Op::Post {
-                    body: encode::body(&key.0, &s.value, s.ttl, options)?,
-                });
+                posts.push((
+                    key.0.clone(),
+                    Op::Post {
+                        body: encode::body(&key.0, &s.value, s.ttl, options)?,
+                    },
+                ));
                 continue;
             };
             let old_ttl = before
@@ -158,11 +178,14 @@ pub(crate) fn plan(
                 s.ttl
             };
             if old_ttl != Some(ttl) || s.guard {
-                patches.push(Op::Patch {
-                    id: id.clone(),
-                    body: encode::ttl_patch(&key.0, &s.value, ttl)?,
-                    guard: old_ttl == Some(ttl),
-                });
+                patches.push((
+                    key.0.clone(),
+                    Op::Patch {
+                        id: id.clone(),
+                        body: encode::ttl_patch(&key.0, &s.value, ttl)?,
+                        guard: old_ttl == Some(ttl),
+                    },
+                ));
             }
         }
     }
@@ -188,10 +211,54 @@ impl Op {
     }
 }
 
-/// Splits a plan into requests of at most `max` operations, keeping its
-/// order (so every delete runs before every post that may need its place).
-pub(crate) fn chunks(ops: &[Op], max: usize) -> impl Iterator<Item = &[Op]> {
-    ops.chunks(max.max(1))
+/// One batch request of a split plan: every operation at its names.
+#[derive(Debug)]
+pub(crate) struct Chunk<'a> {
+    pub(crate) names: Vec<&'a Name>,
+    pub(crate) ops: Vec<&'a Op>,
+}
+
+/// Packs a plan into batches of at most `max` operations that never split
+/// the operations at one owner name: a batch is one transaction, so a name
+/// is either wholly changed or untouched, which is what lets a failed split
+/// apply say exactly which changes took effect (and keeps a CNAME's delete
+/// in the same transaction as the record replacing it). Names go in the
+/// order they first appear in the plan. Fails, before anything is sent,
+/// when one name alone needs more than `max` operations.
+pub(crate) fn name_chunks(named: &[(Name, Op)], max: usize) -> Result<Vec<Chunk<'_>>> {
+    let max = max.max(1);
+    let mut order: Vec<&Name> = Vec::new();
+    for (name, _) in named {
+        if !order.contains(&name) {
+            order.push(name);
+        }
+    }
+    let mut out: Vec<Chunk<'_>> = Vec::new();
+    for name in order {
+        let ops: Vec<&Op> = named
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, op)| op)
+            .collect();
+        if ops.len() > max {
+            return Err(dns_core::Error::InvalidInput(format!(
+                "the changes at {name} need {} record operations, more than the {max} of one \
+                 Cloudflare batch; apply them in smaller steps",
+                ops.len()
+            )));
+        }
+        match out.last_mut() {
+            Some(chunk) if chunk.ops.len() + ops.len() <= max => {
+                chunk.names.push(name);
+                chunk.ops.extend(ops);
+            }
+            _ => out.push(Chunk {
+                names: vec![name],
+                ops,
+            }),
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -380,6 +447,22 @@ mod tests {
                 "post x.example.com y.example.com"
             ]
         );
-        assert_eq!(chunks(&ops, 2).count(), 2);
+        let named: Vec<(Name, Op)> = ops
+            .iter()
+            .zip(["x.example.com", "_h._tcp.example.com", "x.example.com"])
+            .map(|(op, owner)| (n(owner), op.clone()))
+            .collect();
+        // The delete and the post at x.example.com travel together.
+        let batches = name_chunks(&named, 2).unwrap();
+        let sizes: Vec<(usize, usize)> = batches
+            .iter()
+            .map(|c| (c.names.len(), c.ops.len()))
+            .collect();
+        assert_eq!(sizes, [(1, 2), (1, 1)]);
+        assert_eq!(batches[0].names, [&n("x.example.com")]);
+        assert!(matches!(
+            name_chunks(&named, 1),
+            Err(dns_core::Error::InvalidInput(_))
+        ));
     }
 }

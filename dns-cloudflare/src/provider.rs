@@ -11,7 +11,6 @@ use dns_core::{
     ApplyReport, Capabilities, Change, DnsProvider, Error, Name, RecordModel, RecordSet,
     RecordType, Result, Zone,
 };
-use rand::RngExt;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::time::Instant;
@@ -197,17 +196,63 @@ impl CloudflareProvider {
         if changes.is_empty() {
             return Ok(ApplyReport::new(0, true));
         }
+        let report = self.apply_checked(zone, changes, options).await?;
+        Ok(report.with_applied(0..changes.len()))
+    }
+
+    /// Applies a checked, non-empty batch; a failure after a batch request
+    /// took effect is [`Error::PartiallyApplied`].
+    async fn apply_checked(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+        options: &RecordOptions,
+    ) -> Result<ApplyReport> {
         // Count this call's requests only (clones share the provider's counter).
         let (api, counter) = self.inner.api.counted();
+        let mut progress = Progress::default();
+        let outcome = self
+            .cas_rounds(&api, zone, changes, options, &mut progress)
+            .await;
+        let requests = report(&counter, false).requests;
+        match outcome {
+            Ok(atomic) => Ok(report(&counter, atomic)),
+            Err(e) if progress.settled.is_empty() => Err(e),
+            Err(e) => {
+                let applied = changes.iter().enumerate().filter_map(|(i, c)| {
+                    let name = c.name();
+                    (progress.settled.contains(name) || !progress.planned.contains(name))
+                        .then_some(i)
+                });
+                Err(ApplyReport::new(requests, false)
+                    .with_applied(applied)
+                    .into_partial_error(changes.len(), e))
+            }
+        }
+    }
+
+    /// Read, plan and send until the plan goes through (returning whether
+    /// it was atomic), another writer keeps changing the records, or a
+    /// request fails.
+    async fn cas_rounds(
+        &self,
+        api: &Api,
+        zone: &Zone,
+        changes: &[Change],
+        options: &RecordOptions,
+        progress: &mut Progress,
+    ) -> Result<bool> {
         let settings = &self.inner.settings;
         let mut failed: Option<(Vec<Op>, Failure)> = None;
         let mut reuse = true;
         let mut atomic = true;
         let mut attempt = 0;
         while attempt < settings.max_cas_attempts {
-            let (current, reused) = self.read_for(&api, zone, changes, reuse).await?;
+            let (current, reused) = self.read_for(api, zone, changes, reuse).await?;
             reuse = false;
-            let ops = plan::plan(changes, &current, options)?;
+            let named = plan::plan_named(changes, &current, options)?;
+            progress.planned = named.iter().map(|(n, _)| n.clone()).collect();
+            let ops: Vec<Op> = named.iter().map(|(_, op)| op.clone()).collect();
             if ops.iter().all(Op::is_guard) {
                 if reused {
                     // Nothing to write per a listing up to a second old
@@ -215,7 +260,7 @@ impl CloudflareProvider {
                     // write elsewhere may have landed after that listing.
                     continue;
                 }
-                return Ok(report(&counter, atomic));
+                return Ok(atomic);
             }
             attempt += 1;
             if let Some((previous, failure)) = failed.take()
@@ -232,22 +277,26 @@ impl CloudflareProvider {
                     ),
                 });
             }
-            let chunks = ops.len().div_ceil(settings.max_batch);
+            let chunks = plan::name_chunks(&named, settings.max_batch)?;
             self.inner.generation.fetch_add(1, Ordering::SeqCst);
-            let sent = self.send(&api, zone, &ops).await;
+            let sent = self.send(api, zone, &chunks).await;
             self.forget_snapshot();
-            match sent {
-                Ok(()) => return Ok(report(&counter, atomic && chunks <= 1)),
-                Err((done, f)) if f.is_stale() => {
-                    atomic &= done == 0;
-                    tracing::debug!(zone = %zone.name, attempt, "cloudflare: records changed meanwhile, planning again: {}", f.error);
-                    failed = Some((ops, f));
-                    let pause = rand::rng().random_range(5..=50 * u64::from(attempt.min(10)));
-                    tokio::time::sleep(Duration::from_millis(pause)).await;
-                }
-                Err((0, f)) => return Err(*f.error),
-                Err((done, f)) => return Err(partial(*f.error, done, chunks)),
+            let (done, f) = match sent {
+                Ok(()) => return Ok(atomic && chunks.len() <= 1),
+                Err(failure) => failure,
+            };
+            for chunk in &chunks[..done] {
+                progress
+                    .settled
+                    .extend(chunk.names.iter().map(|n| (*n).clone()));
             }
+            if !f.is_stale() {
+                return Err(*f.error);
+            }
+            atomic &= done == 0;
+            tracing::debug!(zone = %zone.name, attempt, "cloudflare: records changed meanwhile, planning again: {}", f.error);
+            failed = Some((ops, f));
+            tokio::time::sleep(dns_core::conflict_backoff(attempt)).await;
         }
         let last = failed.map(|(_, f)| f.error.to_string()).unwrap_or_default();
         Err(Error::Conflict {
@@ -384,15 +433,17 @@ impl CloudflareProvider {
     }
 
     /// Sends a plan: one operation to its endpoint, more as batches.
-    /// On failure, also how many requests of the plan had succeeded.
+    /// On failure, also how many batches of the plan had succeeded.
     async fn send(
         &self,
         api: &Api,
         zone: &Zone,
-        ops: &[Op],
+        chunks: &[plan::Chunk<'_>],
     ) -> std::result::Result<(), (usize, Failure)> {
         let base = records_path(zone);
-        if let [op] = ops {
+        if let [chunk] = chunks
+            && let [op] = chunk.ops.as_slice()
+        {
             match op {
                 Op::Delete { id } => {
                     api.call::<()>(
@@ -417,9 +468,9 @@ impl CloudflareProvider {
             .map_err(|f| (0, f))?;
             return Ok(());
         }
-        for (done, chunk) in plan::chunks(ops, self.inner.settings.max_batch).enumerate() {
+        for (done, chunk) in chunks.iter().enumerate() {
             let mut batch = Batch::default();
-            for op in chunk {
+            for op in &chunk.ops {
                 match op {
                     Op::Delete { id } => batch.deletes.push(Delete { id }),
                     Op::Patch { id, body, .. } => batch.patches.push(Patch { id, body }),
@@ -498,19 +549,13 @@ fn report(counter: &AtomicU64, atomic: bool) -> ApplyReport {
     ApplyReport::new(usize::try_from(sent).unwrap_or(usize::MAX), atomic)
 }
 
-/// The error of a split apply that failed after some of its batches went
-/// through: the caller must know the zone is half-changed.
-fn partial(error: Error, done: usize, total: usize) -> Error {
-    let retryable = error.is_retryable();
-    Error::Provider {
-        provider: PROVIDER.into(),
-        code: None,
-        message: format!(
-            "{done} of {total} batches were applied before this failure (the apply was larger than one batch, so it is not atomic; applying it again completes it): {error}"
-        ),
-        request_id: None,
-        retryable,
-    }
+/// What a split apply achieved before it failed.
+#[derive(Default)]
+struct Progress {
+    /// Names whose batch took effect.
+    settled: Vec<Name>,
+    /// Names the last plan had operations at (the others needed none).
+    planned: Vec<Name>,
 }
 
 fn malformed(what: &'static str) -> impl Fn(serde_json::Error) -> Error {
@@ -629,9 +674,9 @@ impl DnsProvider for CloudflareProvider {
         Ok(group(&records).pop())
     }
 
-    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+    async fn apply_validated(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
         let options = self.inner.settings.options.clone();
-        self.apply_with_options(zone, changes, &options).await
+        self.apply_checked(zone, changes, &options).await
     }
 
     fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {

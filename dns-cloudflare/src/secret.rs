@@ -79,6 +79,14 @@ impl Credentials {
         }
     }
 
+    /// The secret strings, to be kept out of errors and logs.
+    pub(crate) fn secrets(&self) -> [&str; 1] {
+        match self {
+            Self::Token(t) => [t.expose()],
+            Self::GlobalKey { key, .. } => [key.expose()],
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         match self {
             Self::Token(t) => t.is_empty(),

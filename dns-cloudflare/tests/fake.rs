@@ -82,7 +82,13 @@ async fn conformance_through_prism_with_no_schema_violation() {
         [RData::parse("SSHFP".parse().unwrap(), sshfp).unwrap()],
     )
     .unwrap();
-    conformance::run_all(&providers, &zone, &Config::default().with_unknown(unknown)).await;
+    let counted = fake.clone();
+    let config = Config::default()
+        .with_unknown(unknown)
+        .with_request_counter(move || counted.request_count())
+        .with_secret(fake.token())
+        .with_shown(format!("{:?}", builder(&prism.uri(), &fake.token())));
+    conformance::run_all(&providers, &zone, &config).await;
     // The registry's concurrency check (moved out of the provider suite with
     // the registry) is what drives writers into each other through Prism.
     dns_sd_registry::suite::concurrent_registrations(&providers, &zone, 50).await;
@@ -208,39 +214,6 @@ async fn fifty_concurrent_registrations_with_30_percent_429() {
 
 /// A create whose answer is lost (applied, then the client times out) is
 /// retried: the retry finds the record and leaves exactly one.
-#[tokio::test]
-async fn a_lost_answer_never_leaves_a_duplicate() {
-    let fake = FakeCloudflare::start()
-        .await
-        .with_lost_answer_delay(Duration::from_secs(5));
-    let zone = fake_zone(&fake, "lost.example").await;
-    let p = builder(&fake.uri(), &fake.token())
-        .with_timeout(Duration::from_millis(400))
-        .build()
-        .unwrap();
-    let www = n("www.lost.example");
-    let one = RecordSet::new(www.clone(), 120, [RData::A("192.0.2.1".parse().unwrap())]).unwrap();
-    fake.lose_next_answers(1);
-    p.add(&zone, one.clone()).await.unwrap();
-    assert_eq!(fake.records(&zone.id).len(), 1);
-    // And in a batch: two values, the batch's answer lost.
-    let two = RecordSet::new(
-        www.clone(),
-        120,
-        [
-            RData::A("192.0.2.2".parse().unwrap()),
-            RData::A("192.0.2.3".parse().unwrap()),
-        ],
-    )
-    .unwrap();
-    fake.lose_next_answers(1);
-    p.add(&zone, two).await.unwrap();
-    assert_eq!(fake.records(&zone.id).len(), 3);
-    assert!(duplicates(&fake, &zone).is_empty());
-    let lost = fake.requests().iter().filter(|r| r.fault.is_some()).count();
-    assert_eq!(lost, 2, "both answers were lost");
-}
-
 /// Requests per operation, the figures docs/performance.md reports.
 #[tokio::test]
 async fn request_counts_meet_the_targets() {
@@ -333,4 +306,138 @@ async fn request_counts_meet_the_targets() {
     assert!(batches.iter().all(|b| *b == 200));
     assert_eq!(report.requests, 26);
     assert!(!report.atomic);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_never_duplicate_or_lose_a_value() {
+    // Straight to the fake (no Prism), with a timeout shorter than a lost
+    // answer's delay so that the client gives up on writes that were made.
+    let fake = FakeCloudflare::start()
+        .await
+        .with_seed(11)
+        .with_lost_answer_delay(Duration::from_millis(1_500));
+    let zone = fake_zone(&fake, "faults.example").await;
+    let p = builder(&fake.uri(), &fake.token())
+        .with_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap();
+    conformance::retries_keep_values(&p, &zone, &fake).await;
+    assert!(duplicates(&fake, &zone).is_empty());
+    let faults = fake.requests().iter().filter(|r| r.fault.is_some()).count();
+    assert!(faults > 3, "faults were injected: {faults}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persistent_5xx_costs_one_request_per_attempt_of_the_first_read() {
+    let fake = FakeCloudflare::start().await;
+    let zone = fake_zone(&fake, "down.example").await;
+    let p = CloudflareBuilder::new()
+        .with_token(fake.token())
+        .with_base_url(fake.uri())
+        .with_allow_http(true)
+        .with_request_budget(RequestBudget::unlimited())
+        .with_retry(
+            RetryPolicy::default()
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+        .build()
+        .unwrap();
+    let instance = n("web._http._tcp.down.example");
+    let registration = [
+        Change::Add(
+            RecordSet::new(
+                n("_http._tcp.down.example"),
+                60,
+                [RData::PTR(instance.clone())],
+            )
+            .unwrap(),
+        ),
+        Change::Upsert(
+            RecordSet::new(
+                instance,
+                60,
+                [RData::SRV(dns_core::Srv::new(
+                    0,
+                    0,
+                    80,
+                    n("host.down.example"),
+                ))],
+            )
+            .unwrap(),
+        ),
+        Change::Add(
+            RecordSet::new(
+                n("host.down.example"),
+                60,
+                [RData::A(Ipv4Addr::new(192, 0, 2, 1))],
+            )
+            .unwrap(),
+        ),
+    ];
+    fake.set_server_errors(1.0);
+    let err = p.apply(&zone, &registration).await.unwrap_err();
+    // The default policy: 8 attempts of the listing that plans the batch;
+    // no write is sent.
+    assert_eq!(err.attempts(), 8, "{err}");
+    assert!(err.is_retryable());
+    let log = fake.requests();
+    assert_eq!(log.len(), 8, "{log:?}");
+    assert!(log.iter().all(|r| r.method == "GET"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_apply_that_fails_says_which_changes_took_effect() {
+    let fake = FakeCloudflare::start().await;
+    let zone = fake_zone(&fake, "split.example").await;
+    fake.seed_record(
+        &zone.id,
+        json!({"type": "A", "name": "clash", "content": "192.0.2.9", "ttl": 60}),
+    );
+    let p = builder(&fake.uri(), &fake.token()).build().unwrap();
+    // 250 new names, then a CNAME where an A is: 200 operations fill the
+    // first batch; the second, with the CNAME, is refused.
+    let mut changes: Vec<Change> = (0..250u32)
+        .map(|i| {
+            Change::Add(
+                RecordSet::new(
+                    n(&format!("h{i}.split.example")),
+                    60,
+                    [RData::A(Ipv4Addr::from(0x0a00_0000 + i))],
+                )
+                .unwrap(),
+            )
+        })
+        .collect();
+    changes.push(Change::Upsert(
+        RecordSet::new(
+            n("clash.split.example"),
+            60,
+            [RData::CNAME(n("elsewhere.split.example"))],
+        )
+        .unwrap(),
+    ));
+    let err = p.apply(&zone, &changes).await.unwrap_err();
+    assert_eq!(
+        err.applied(),
+        Some(&(0..200).collect::<Vec<usize>>()[..]),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("200 of 251 changes were applied"),
+        "{err}"
+    );
+    let names: Vec<String> = fake
+        .records(&zone.id)
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        names.len(),
+        201,
+        "the clash record and exactly the first 200"
+    );
+    assert!(names.contains(&"h199.split.example".to_owned()));
+    assert!(!names.contains(&"h200.split.example".to_owned()));
 }

@@ -21,6 +21,7 @@
 //! ```
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 
@@ -31,8 +32,51 @@ use crate::{
     ServiceInstance, Srv, Target, Txt, TxtProperties, Zone,
 };
 
+/// Counts the requests a provider has sent so far (a fake's request log,
+/// a provider's own counter), for checks that demand none were sent.
+pub type RequestCounter = Arc<dyn Fn() -> usize + Send + Sync>;
+
+/// A fault the test double behind a provider injects into its answers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// No faults.
+    Off,
+    /// This share (0.0–1.0) of requests is answered "slow down" (429, or
+    /// Route 53's `Throttling`), without effect.
+    Throttle(f64),
+    /// This share (0.0–1.0) of requests is answered with a 5xx, without
+    /// effect.
+    ServerError(f64),
+    /// The next this many writes take effect, but their answers are lost
+    /// (a 5xx or a timeout instead of the success).
+    LoseAnswers(usize),
+}
+
+/// A test double (a fake provider API) whose answers can be made to fail,
+/// for [`retries_keep_values`]. `dns-testkit`'s `FakeRoute53` and
+/// `FakeCloudflare` implement it.
+///
+/// ```
+/// use std::sync::Mutex;
+/// use dns_core::conformance::{Fault, FaultInjector};
+/// #[derive(Debug, Default)]
+/// struct Recorder(Mutex<Vec<Fault>>);
+/// impl FaultInjector for Recorder {
+///     fn set(&self, fault: Fault) { self.0.lock().unwrap().push(fault); }
+/// }
+/// let r = Recorder::default();
+/// r.set(Fault::Throttle(0.3));
+/// r.set(Fault::Off);
+/// assert_eq!(r.0.lock().unwrap().len(), 2);
+/// ```
+pub trait FaultInjector: Send + Sync + fmt::Debug {
+    /// Replaces the faults in force with `fault` ([`Fault::Off`] clears them).
+    fn set(&self, fault: Fault);
+}
+
 /// Settings for [`run_all`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct Config {
     /// A set of a type the model does not know, already present in the zone
@@ -41,6 +85,30 @@ pub struct Config {
     pub unknown: Option<RecordSet>,
     /// Sets created for [`large_zone_listing`] (default 1,250).
     pub large_zone_sets: usize,
+    /// Counts the requests the provider sent, so that
+    /// [`validate_agrees_with_apply`] can check a refused batch sent none.
+    pub requests: Option<RequestCounter>,
+    /// Credentials the provider was configured with: none may appear in
+    /// its `Debug`, in [`Config::shown`] or in any error it returns
+    /// ([`no_credentials_shown`]).
+    pub secrets: Vec<String>,
+    /// Further text that must not show a secret: the `Debug` of the
+    /// builder that made the provider, say.
+    pub shown: Vec<String>,
+    /// Makes the provider's test double fail, for [`retries_keep_values`].
+    pub faults: Option<Arc<dyn FaultInjector>>,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("unknown", &self.unknown)
+            .field("large_zone_sets", &self.large_zone_sets)
+            .field("requests", &self.requests.as_ref().map(|_| "counter"))
+            .field("secrets", &self.secrets.len())
+            .field("faults", &self.faults)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for Config {
@@ -48,6 +116,10 @@ impl Default for Config {
         Self {
             unknown: None,
             large_zone_sets: 1_250,
+            requests: None,
+            secrets: Vec::new(),
+            shown: Vec::new(),
+            faults: None,
         }
     }
 }
@@ -62,6 +134,33 @@ impl Config {
     /// Sets [`Config::large_zone_sets`].
     pub fn with_large_zone_sets(mut self, n: usize) -> Self {
         self.large_zone_sets = n;
+        self
+    }
+
+    /// Sets [`Config::requests`].
+    pub fn with_request_counter(
+        mut self,
+        counter: impl Fn() -> usize + Send + Sync + 'static,
+    ) -> Self {
+        self.requests = Some(Arc::new(counter));
+        self
+    }
+
+    /// Adds to [`Config::secrets`].
+    pub fn with_secret(mut self, secret: impl Into<String>) -> Self {
+        self.secrets.push(secret.into());
+        self
+    }
+
+    /// Adds to [`Config::shown`].
+    pub fn with_shown(mut self, text: impl Into<String>) -> Self {
+        self.shown.push(text.into());
+        self
+    }
+
+    /// Sets [`Config::faults`].
+    pub fn with_faults(mut self, faults: Arc<dyn FaultInjector>) -> Self {
+        self.faults = Some(faults);
         self
     }
 }
@@ -89,6 +188,12 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
     txt_round_trip(p, zone).await;
     instance_names(p, zone).await;
     invalid_input_is_refused(p, zone).await;
+    listing_is_sorted(p, zone).await;
+    validate_agrees_with_apply(p, zone, config.requests.as_ref()).await;
+    no_credentials_shown(p, zone, &config.secrets, &config.shown).await;
+    if let Some(faults) = &config.faults {
+        retries_keep_values(p, zone, &**faults).await;
+    }
     atomic_batches(p, zone).await;
     preconditions(p, zone).await;
     large_zone_listing(p, zone, config.large_zone_sets).await;
@@ -617,6 +722,302 @@ pub async fn invalid_input_is_refused(p: &dyn DnsProvider, zone: &Zone) {
         snapshot(p, zone, &under).await.is_empty(),
         "a refused batch wrote records"
     );
+}
+
+/// Listings are sorted as the trait says: names in canonical order (label
+/// by label from the right, case-insensitively), then by type code.
+pub async fn listing_is_sorted(p: &dyn DnsProvider, zone: &Zone) {
+    let under = scratch(zone, "sorted");
+    let ttl = p.capabilities().ttl_range.start().max(&60).to_owned();
+    let txt = RData::TXT(Txt::from_text("sorted"));
+    let mut changes = Vec::new();
+    for relative in ["b", "a.b", "z.a", "a", "A-1", "0"] {
+        let owner = name(&under, relative);
+        changes.push(Change::Upsert(set(&owner, ttl, [txt.clone()])));
+        changes.push(Change::Upsert(set(&owner, ttl, [a(7)])));
+    }
+    apply(p, zone, &changes).await;
+    let sets = list(p, zone).await;
+    let keys: Vec<(Name, u16)> = sets
+        .iter()
+        .map(|s| (s.name().clone(), s.record_type().code()))
+        .collect();
+    for pair in keys.windows(2) {
+        assert!(
+            pair[0] < pair[1],
+            "listing not sorted (canonical name, then type): {:?} before {:?}",
+            pair[0],
+            pair[1]
+        );
+    }
+    clean(p, zone, &under).await;
+}
+
+/// Bad batches: each one `validate` must refuse (`true`) or may refuse
+/// (`false`, provider-specific limits), with a description.
+fn bad_batches(
+    p: &dyn DnsProvider,
+    zone: &Zone,
+    under: &Name,
+) -> Vec<(&'static str, bool, Vec<Change>)> {
+    let caps = p.capabilities();
+    let ttl = caps.ttl_range.start().max(&60).to_owned();
+    let owner = name(under, "bad");
+    let mut out: Vec<(&'static str, bool, Vec<Change>)> = vec![
+        (
+            "a name outside the zone",
+            true,
+            vec![Change::Add(set(
+                &Name::parse("conformance.elsewhere.invalid").expect("name"),
+                ttl,
+                [a(1)],
+            ))],
+        ),
+        (
+            "deleting the apex SOA",
+            true,
+            vec![Change::Delete {
+                name: zone.name.clone(),
+                rtype: RecordType::SOA,
+            }],
+        ),
+        (
+            "deleting the apex NS",
+            true,
+            vec![Change::Delete {
+                name: zone.name.clone(),
+                rtype: RecordType::NS,
+            }],
+        ),
+        (
+            "removing from the apex NS",
+            true,
+            vec![Change::Remove(set(
+                &zone.name,
+                ttl,
+                [RData::NS(name(under, "ns"))],
+            ))],
+        ),
+        (
+            "replacing the apex NS",
+            true,
+            vec![Change::Upsert(set(
+                &zone.name,
+                ttl,
+                [RData::NS(name(under, "ns"))],
+            ))],
+        ),
+        (
+            "a 5,000-character TXT value",
+            false,
+            vec![Change::Add(set(
+                &owner,
+                ttl,
+                [RData::TXT(Txt::from_text("x".repeat(5_000)))],
+            ))],
+        ),
+        (
+            "an IP address as SRV target",
+            false,
+            vec![Change::Add(set(
+                &name(under, "_ip._tcp"),
+                ttl,
+                [RData::SRV(Srv::new(
+                    0,
+                    0,
+                    80,
+                    Name::parse("192.0.2.1").expect("name"),
+                ))],
+            ))],
+        ),
+        (
+            "a set of 401 values",
+            false,
+            vec![Change::Add(set(
+                &owner,
+                ttl,
+                (0..401u32).map(|i| RData::A(Ipv4Addr::from(0x0a02_0000 + i))),
+            ))],
+        ),
+    ];
+    if *caps.ttl_range.end() < crate::MAX_TTL {
+        out.push((
+            "a TTL above the range",
+            true,
+            vec![Change::Add(set(&owner, caps.ttl_range.end() + 1, [a(1)]))],
+        ));
+    }
+    if *caps.ttl_range.start() > 0 {
+        out.push((
+            "a TTL below the range",
+            true,
+            vec![Change::Add(set(&owner, caps.ttl_range.start() - 1, [a(1)]))],
+        ));
+    }
+    if let Some(max) = caps.max_records_per_request {
+        let mut batch = vec![Change::Require(Precondition::absent(owner, RecordType::A))];
+        batch.extend((0..max).map(|i| {
+            let ip = Ipv4Addr::from(0x0a03_0000 + u32::try_from(i).expect("fits"));
+            Change::Add(set(&name(under, &format!("r{i}")), ttl, [RData::A(ip)]))
+        }));
+        out.push(("a Require in a batch larger than one request", true, batch));
+    }
+    if let Some((_, values, _)) = samples(under)
+        .into_iter()
+        .find(|(t, ..)| !caps.supports(*t))
+    {
+        out.push((
+            "a type the provider does not write",
+            true,
+            vec![Change::Upsert(set(
+                &name(under, "unsupported"),
+                ttl,
+                values,
+            ))],
+        ));
+    }
+    out
+}
+
+/// `validate` agrees with `apply`: every batch it refuses, `apply`
+/// refuses with the same kind of error and without sending a request (when
+/// `requests` counts them); every batch it accepts, `apply` applies. The
+/// corpus: names outside the zone, TTLs out of range, oversize values, an
+/// IP address as SRV target, 401 values in one set, deleting or replacing
+/// the apex SOA and NS (always refused), a `Require` in a batch too large
+/// for one request (always refused), an unsupported type.
+pub async fn validate_agrees_with_apply(
+    p: &dyn DnsProvider,
+    zone: &Zone,
+    requests: Option<&RequestCounter>,
+) {
+    let under = scratch(zone, "agree");
+    let count = || requests.map(|c| c());
+    for (what, must_refuse, batch) in bad_batches(p, zone, &under) {
+        let verdict = p.validate(zone, &batch);
+        assert!(
+            !(must_refuse && verdict.is_ok()),
+            "validate accepted {what}"
+        );
+        let before = count();
+        let applied = p.apply(zone, &batch).await;
+        match (&verdict, &applied) {
+            (Err(v), Err(a)) => {
+                assert_eq!(
+                    std::mem::discriminant(v.root()),
+                    std::mem::discriminant(a.root()),
+                    "{what}: validate said {v}, apply said {a}"
+                );
+                assert_eq!(
+                    count(),
+                    before,
+                    "{what}: apply sent requests for a batch validate refuses"
+                );
+            }
+            (Ok(()), Ok(_)) => clean(p, zone, &under).await,
+            (Err(v), Ok(_)) => panic!("{what}: validate refused ({v}) but apply applied it"),
+            (Ok(()), Err(a)) => panic!("{what}: validate accepted it but apply refused: {a}"),
+        }
+        if verdict.is_err() {
+            let shown = snapshot(p, zone, &under).await;
+            assert!(shown.is_empty(), "{what}: a refused batch wrote {shown:?}");
+        }
+    }
+}
+
+/// No secret in `secrets` shows in the provider's `Debug`, in `shown`
+/// (a builder's `Debug`, say), or in the `Display` and `Debug` of errors
+/// the provider returns: a refused batch, a zone that does not exist, a
+/// name in no zone.
+pub async fn no_credentials_shown(
+    p: &dyn DnsProvider,
+    zone: &Zone,
+    secrets: &[String],
+    shown: &[String],
+) {
+    let mut texts = vec![format!("{p:?}")];
+    texts.extend(shown.iter().cloned());
+    let ghost_apex = Name::parse("conformance-no-such-zone.invalid").expect("name");
+    let ghost = Zone::new("conformance-no-such-zone", ghost_apex.clone());
+    let outside = Name::parse("conformance.elsewhere.invalid").expect("name");
+    let ttl = p.capabilities().ttl_range.start().max(&60).to_owned();
+    let errors = [
+        p.apply(zone, &[Change::Add(set(&outside, ttl, [a(1)]))])
+            .await
+            .err(),
+        p.list_record_sets(&ghost).await.err(),
+        p.apply(
+            &ghost,
+            &[Change::Add(set(&name(&ghost_apex, "x"), ttl, [a(1)]))],
+        )
+        .await
+        .err(),
+        p.find_zone(&outside).await.err(),
+    ];
+    for e in errors.into_iter().flatten() {
+        texts.push(format!("{e} {e:?}"));
+    }
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        for text in &texts {
+            assert!(
+                !text.contains(secret.as_str()),
+                "a credential shows in: {text}"
+            );
+        }
+    }
+}
+
+/// Through `faults`, retries never duplicate or lose a value: with a
+/// third of the requests throttled, then a third answered with a 5xx, then
+/// the answers of writes lost after they took effect, a series of `Add`s
+/// and `Remove`s (each applied once, as callers must: the backend is the
+/// retry layer) ends with exactly the values it should. The provider's
+/// retry policy must allow enough attempts for a third of them to fail.
+pub async fn retries_keep_values(p: &dyn DnsProvider, zone: &Zone, faults: &dyn FaultInjector) {
+    let under = scratch(zone, "faults");
+    let ttl = p.capabilities().ttl_range.start().max(&60).to_owned();
+    for (step, fault) in [
+        Fault::Throttle(0.3),
+        Fault::ServerError(0.3),
+        Fault::LoseAnswers(2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let owner = name(&under, &format!("f{step}"));
+        let one = |v: Vec<RData>| set(&owner, ttl, v);
+        faults.set(fault);
+        let mut outcome = Vec::new();
+        for changes in [
+            vec![Change::Add(one(vec![a(1)]))],
+            vec![Change::Add(one(vec![a(2), a(3)]))],
+            vec![Change::Remove(one(vec![a(1)]))],
+            vec![
+                Change::Add(one(vec![a(4)])),
+                Change::Remove(one(vec![a(3)])),
+            ],
+        ] {
+            outcome.push(p.apply(zone, &changes).await.map(drop));
+        }
+        faults.set(Fault::Off);
+        for (i, o) in outcome.iter().enumerate() {
+            assert!(
+                o.is_ok(),
+                "{fault:?}: apply #{i} failed: {:?}",
+                o.as_ref().err()
+            );
+        }
+        let found = get(p, zone, &owner, RecordType::A).await;
+        let found = found.unwrap_or_else(|| panic!("{fault:?}: the set at {owner} is gone"));
+        let mut values: Vec<String> = found.values().iter().map(ToString::to_string).collect();
+        values.sort();
+        assert_eq!(
+            values,
+            ["192.0.2.2", "192.0.2.4"],
+            "{fault:?}: retries duplicated or lost a value"
+        );
+    }
+    clean(p, zone, &under).await;
 }
 
 /// A batch that fits in one request is all-or-nothing when the provider

@@ -170,6 +170,35 @@ pub enum Error {
         /// Whether the same request may succeed later (5xx, "busy").
         retryable: bool,
     },
+
+    /// A retryable failure that was retried until the retry policy gave up:
+    /// `source` is the last attempt's error. Set by
+    /// [`RetryPolicy::run`](crate::RetryPolicy::run) and by backends when
+    /// their retry layer gives up, so that nobody retries it again
+    /// ([`Error::attempts`]). Only errors that were retried at least once
+    /// are wrapped.
+    #[error("{source} (after {attempts} attempts)")]
+    Retried {
+        /// Attempts made, the first included (at least 2).
+        attempts: u32,
+        /// The last attempt's error.
+        source: Box<Self>,
+    },
+
+    /// An apply larger than one request failed after some of its requests
+    /// had taken effect. `report` says exactly which changes took effect
+    /// ([`ApplyReport::applied`](crate::ApplyReport::applied), indices into
+    /// the batch); the others did not. Applying the same batch again
+    /// completes it (every change is idempotent).
+    #[error("{} of {total} changes were applied before this failure: {source}", report.applied.len())]
+    PartiallyApplied {
+        /// What took effect before the failure.
+        report: Box<crate::ApplyReport>,
+        /// The number of changes in the batch.
+        total: usize,
+        /// The failure that stopped the apply.
+        source: Box<Self>,
+    },
 }
 
 impl Error {
@@ -179,6 +208,9 @@ impl Error {
         match self {
             Self::RateLimited { .. } | Self::Transport { .. } | Self::Conflict { .. } => true,
             Self::Provider { retryable, .. } => *retryable,
+            Self::Retried { source, .. } | Self::PartiallyApplied { source, .. } => {
+                source.is_retryable()
+            }
             Self::InvalidInput(_)
             | Self::ZoneNotFound { .. }
             | Self::PreconditionFailed { .. }
@@ -191,7 +223,164 @@ impl Error {
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
             Self::RateLimited { retry_after, .. } => *retry_after,
+            Self::Retried { source, .. } | Self::PartiallyApplied { source, .. } => {
+                source.retry_after()
+            }
             _ => None,
+        }
+    }
+
+    /// How many attempts the layer that produced this error made: more
+    /// than 1 when it was already retried ([`Error::Retried`]), so a caller
+    /// knows that retrying again only multiplies the requests.
+    ///
+    /// ```
+    /// use dns_core::Error;
+    /// let once = Error::RateLimited { retry_after: None, message: "429".into() };
+    /// assert_eq!(once.attempts(), 1);
+    /// let retried = once.retried(5);
+    /// assert_eq!(retried.attempts(), 5);
+    /// assert!(retried.is_retryable());
+    /// assert!(retried.to_string().ends_with("(after 5 attempts)"));
+    /// ```
+    pub fn attempts(&self) -> u32 {
+        match self {
+            Self::Retried { attempts, .. } => *attempts,
+            Self::PartiallyApplied { source, .. } => source.attempts(),
+            _ => 1,
+        }
+    }
+
+    /// This error marked as the last of `attempts` attempts
+    /// ([`Error::Retried`]); unchanged when `attempts` is 1 or less. An
+    /// error already marked keeps the larger count.
+    pub fn retried(self, attempts: u32) -> Self {
+        match self {
+            _ if attempts <= 1 => self,
+            Self::Retried {
+                attempts: before,
+                source,
+            } => Self::Retried {
+                attempts: attempts.max(before),
+                source,
+            },
+            other => Self::Retried {
+                attempts,
+                source: Box::new(other),
+            },
+        }
+    }
+
+    /// The error underneath [`Error::Retried`] and
+    /// [`Error::PartiallyApplied`]: the one that says what went wrong.
+    ///
+    /// ```
+    /// use dns_core::Error;
+    /// let e = Error::InvalidInput("bad".into()).retried(3);
+    /// assert!(matches!(e.root(), Error::InvalidInput(_)));
+    /// ```
+    pub fn root(&self) -> &Self {
+        match self {
+            Self::Retried { source, .. } | Self::PartiallyApplied { source, .. } => source.root(),
+            other => other,
+        }
+    }
+
+    /// The indices (into the batch) of the changes that took effect before
+    /// an [`Error::PartiallyApplied`]; `None` for any other error, after
+    /// which nothing of the batch took effect.
+    pub fn applied(&self) -> Option<&[usize]> {
+        match self {
+            Self::PartiallyApplied { report, .. } => Some(&report.applied),
+            Self::Retried { source, .. } => source.applied(),
+            _ => None,
+        }
+    }
+
+    /// The same error with every occurrence of each of `secrets` (empty
+    /// ones ignored) replaced by `***` in every message, and a transport
+    /// error's source dropped when its text shows a secret. Backends pass
+    /// their configured credentials through this before an error leaves
+    /// them, so a server or proxy that echoes a header back cannot leak it.
+    ///
+    /// ```
+    /// use dns_core::Error;
+    /// let echoed = Error::Auth { message: "bad header: Bearer tok-123".into() };
+    /// let clean = echoed.redact(&["tok-123"]);
+    /// assert_eq!(clean.to_string(), "authentication failed: bad header: Bearer ***");
+    /// ```
+    #[must_use]
+    pub fn redact<S: AsRef<str>>(self, secrets: &[S]) -> Self {
+        let secrets: Vec<&str> = secrets
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if secrets.is_empty() {
+            return self;
+        }
+        let clean = |text: String| redact_text(text, &secrets);
+        match self {
+            Self::InvalidInput(m) => Self::InvalidInput(clean(m)),
+            Self::ZoneNotFound { zone } => Self::ZoneNotFound { zone: clean(zone) },
+            Self::Conflict { message } => Self::Conflict {
+                message: clean(message),
+            },
+            Self::PreconditionFailed { message } => Self::PreconditionFailed {
+                message: clean(message),
+            },
+            Self::RateLimited {
+                retry_after,
+                message,
+            } => Self::RateLimited {
+                retry_after,
+                message: clean(message),
+            },
+            Self::Auth { message } => Self::Auth {
+                message: clean(message),
+            },
+            Self::Unsupported { provider, what } => Self::Unsupported {
+                provider,
+                what: clean(what),
+            },
+            Self::Transport {
+                provider,
+                message,
+                source,
+            } => Self::Transport {
+                provider,
+                message: clean(message),
+                source: source.filter(|s| {
+                    let text = format!("{s} {s:?}");
+                    !secrets.iter().any(|secret| text.contains(secret))
+                }),
+            },
+            Self::Provider {
+                provider,
+                code,
+                message,
+                request_id,
+                retryable,
+            } => Self::Provider {
+                provider,
+                code: code.map(clean),
+                message: clean(message),
+                request_id: request_id.map(clean),
+                retryable,
+            },
+            Self::Retried { attempts, source } => Self::Retried {
+                attempts,
+                source: Box::new(source.redact(&secrets)),
+            },
+            Self::PartiallyApplied {
+                report,
+                total,
+                source,
+            } => Self::PartiallyApplied {
+                report,
+                total,
+                source: Box::new(source.redact(&secrets)),
+            },
         }
     }
 
@@ -204,10 +393,29 @@ impl Error {
     }
 }
 
+/// Replaces every occurrence of each secret in `text` with `***`.
+pub(crate) fn redact_text(text: String, secrets: &[&str]) -> String {
+    if secrets.iter().any(|s| text.contains(s)) {
+        secrets
+            .iter()
+            .fold(text, |t, secret| t.replace(secret, "***"))
+    } else {
+        text
+    }
+}
+
 /// Lets [`RetryPolicy::run`](crate::RetryPolicy::run) take plain `Error`s as
 /// well as backend types that wrap one.
 impl AsRef<Self> for Error {
     fn as_ref(&self) -> &Self {
+        self
+    }
+}
+
+/// Lets [`RetryPolicy::run`](crate::RetryPolicy::run) mark the error it
+/// gives up with ([`Error::retried`]).
+impl AsMut<Self> for Error {
+    fn as_mut(&mut self) -> &mut Self {
         self
     }
 }
@@ -245,6 +453,63 @@ mod tests {
             "route53 error InvalidChangeBatch: values do not match (request id abc-123)"
         );
         assert!(!e.is_retryable());
+    }
+
+    #[test]
+    fn redaction_reaches_every_message_and_nested_error() {
+        let secret = "tok-SECRET-123";
+        let echoed = format!("header Authorization: Bearer {secret} refused");
+        let errors = [
+            Error::Provider {
+                provider: "cloudflare".into(),
+                code: Some("HTTP 400".into()),
+                message: echoed.clone(),
+                request_id: None,
+                retryable: false,
+            },
+            Error::Auth {
+                message: echoed.clone(),
+            },
+            Error::Transport {
+                provider: "cloudflare".into(),
+                message: echoed.clone(),
+                source: Some(echoed.clone().into()),
+            },
+            Error::RateLimited {
+                retry_after: None,
+                message: echoed,
+            }
+            .retried(3),
+        ];
+        for e in errors {
+            let clean = e.redact(&[secret, ""]);
+            let shown = format!("{clean} {clean:?}");
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains("Bearer ***"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn retried_and_partial_errors_keep_the_root_and_retryability() {
+        let root = Error::Provider {
+            provider: "route53".into(),
+            code: Some("InternalFailure".into()),
+            message: "boom".into(),
+            request_id: None,
+            retryable: true,
+        };
+        let retried = root.retried(5);
+        assert_eq!(retried.attempts(), 5);
+        assert!(retried.is_retryable());
+        assert_eq!(retried.applied(), None);
+        assert_eq!(retried.retried(3).attempts(), 5, "keeps the larger count");
+        let partial = crate::ApplyReport::new(3, false)
+            .with_applied([0, 2])
+            .into_partial_error(4, Error::InvalidInput("x".into()).retried(1));
+        assert_eq!(partial.applied(), Some(&[0, 2][..]));
+        assert!(!partial.is_retryable());
+        assert_eq!(partial.attempts(), 1);
+        assert!(matches!(partial.root(), Error::InvalidInput(_)));
     }
 
     #[test]

@@ -43,7 +43,7 @@ pub use memory::InMemoryProvider;
 pub use name::{Label, MAX_LABEL_OCTETS, MAX_NAME_OCTETS, Name};
 pub use provider::{ApplyReport, Capabilities, DnsProvider, DnsProviderExt, RecordModel, Zone};
 pub use rdata::{Caa, Mx, Opaque, RData, RecordType, Srv};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, conflict_backoff, conflict_backoff_ceiling};
 pub use service::{
     Protocol, SERVICE_TYPE_ENUMERATION, ServiceInstance, ServiceRecords, ServiceType, Target,
 };

@@ -406,29 +406,26 @@ impl DnsProvider for InMemoryProvider {
         Ok(data.sets.get(&(name.clone(), rtype)).cloned())
     }
 
-    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+    async fn apply_validated(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
         let caps = &self.inner.capabilities;
-        caps.check(self.provider_name(), zone, changes)?;
-        if changes.is_empty() {
-            return Ok(ApplyReport::new(0, true));
-        }
+        // `validate` refused single changes over the limit and split
+        // batches with preconditions.
         let chunks = match caps.max_records_per_request {
             Some(max) => split_batch(changes, max)?,
             None => vec![changes],
         };
-        if chunks.len() > 1 && changes.iter().any(|c| matches!(c, Change::Require(_))) {
-            return Err(Error::InvalidInput(
-                "a batch with preconditions must fit in one request to stay atomic".into(),
-            ));
-        }
-        for chunk in &chunks {
+        let atomic = chunks.len() == 1 && caps.atomic_batches;
+        let mut done = 0;
+        for (n, chunk) in chunks.iter().enumerate() {
             self.call().await;
-            self.apply_chunk(zone, chunk)?;
+            if let Err(e) = self.apply_chunk(zone, chunk) {
+                return Err(ApplyReport::new(n + 1, false)
+                    .with_applied(0..done)
+                    .into_partial_error(changes.len(), e));
+            }
+            done += chunk.len();
         }
-        Ok(ApplyReport::new(
-            chunks.len(),
-            chunks.len() == 1 && caps.atomic_batches,
-        ))
+        Ok(ApplyReport::new(chunks.len(), atomic))
     }
 }
 
@@ -474,6 +471,116 @@ mod tests {
         assert_eq!(p.list_record_sets(&zone).await.unwrap().len(), 25 + 2);
         let small = p.apply(&zone, &changes[..10]).await.unwrap();
         assert_eq!((small.requests, small.atomic), (1, true));
+    }
+
+    #[tokio::test]
+    async fn a_split_batch_that_fails_says_which_changes_took_effect() {
+        let p = InMemoryProvider::with_capabilities(
+            Capabilities::default().with_max_records_per_request(Some(2)),
+        );
+        let zone = p.create_zone(Name::parse("example").unwrap()).unwrap();
+        let cname = RData::CNAME(Name::parse("elsewhere.example").unwrap());
+        let changes = [
+            Change::Upsert(set("h0.example", [a(0)])),
+            Change::Upsert(set("h1.example", [a(1)])),
+            Change::Upsert(set("h2.example", [a(2)])),
+            // Clashes with the A record the change before makes: the
+            // second request fails, the first took effect.
+            Change::Upsert(set("h2.example", [cname])),
+            Change::Upsert(set("h4.example", [a(4)])),
+        ];
+        let err = p.apply(&zone, &changes).await.unwrap_err();
+        assert_eq!(err.applied(), Some(&[0, 1][..]), "{err}");
+        match &err {
+            Error::PartiallyApplied {
+                total,
+                source,
+                report,
+            } => {
+                assert_eq!(*total, 5);
+                assert!(matches!(**source, Error::Provider { .. }));
+                assert!(!report.atomic);
+            }
+            other => panic!("expected PartiallyApplied, got {other:?}"),
+        }
+        assert!(
+            err.to_string().starts_with("2 of 5 changes were applied"),
+            "{err}"
+        );
+        let h = |n: &str| p.lookup(&zone.name, &Name::parse(n).unwrap(), RecordType::A);
+        assert!(h("h0.example").is_some() && h("h1.example").is_some());
+        assert!(h("h2.example").is_none() && h("h4.example").is_none());
+        // A failure in the first request is a plain error: nothing happened.
+        let err = p.apply(&zone, &changes[2..]).await.unwrap_err();
+        assert!(matches!(err, Error::Provider { .. }), "{err}");
+    }
+
+    #[tokio::test]
+    async fn validate_refuses_a_require_that_cannot_fit_one_request() {
+        let p = InMemoryProvider::with_capabilities(
+            Capabilities::default().with_max_records_per_request(Some(2)),
+        );
+        let zone = p.create_zone(Name::parse("example").unwrap()).unwrap();
+        let require = Change::Require(crate::Precondition::absent(
+            Name::parse("x.example").unwrap(),
+            RecordType::A,
+        ));
+        let fits = [require.clone(), Change::Add(set("a.example", [a(1)]))];
+        assert!(p.validate(&zone, &fits).is_ok());
+        let split = [
+            require,
+            Change::Add(set("a.example", [a(1)])),
+            Change::Add(set("b.example", [a(2)])),
+        ];
+        assert!(matches!(
+            p.validate(&zone, &split),
+            Err(Error::InvalidInput(_))
+        ));
+        let before = p.requests();
+        assert!(matches!(
+            p.apply(&zone, &split).await,
+            Err(Error::InvalidInput(_))
+        ));
+        assert_eq!(p.requests(), before, "refused before any request");
+    }
+
+    #[tokio::test]
+    async fn the_apex_soa_and_ns_are_left_alone() {
+        let p = InMemoryProvider::new();
+        let zone = p.create_zone(Name::parse("example").unwrap()).unwrap();
+        for rtype in [RecordType::SOA, RecordType::NS] {
+            let delete = [Change::Delete {
+                name: zone.name.clone(),
+                rtype,
+            }];
+            assert!(matches!(
+                p.validate(&zone, &delete),
+                Err(Error::InvalidInput(_))
+            ));
+            assert!(matches!(
+                p.apply(&zone, &delete).await,
+                Err(Error::InvalidInput(_))
+            ));
+        }
+        let ns = RData::NS(Name::parse("ns9.example").unwrap());
+        assert!(
+            p.apply(&zone, &[Change::Remove(set("example", [ns.clone()]))])
+                .await
+                .is_err()
+        );
+        assert!(
+            p.apply(&zone, &[Change::Upsert(set("example", [ns.clone()]))])
+                .await
+                .is_err()
+        );
+        // Adding a name server is not a deletion; NS below the apex is free.
+        p.apply(&zone, &[Change::Add(set("example", [ns.clone()]))])
+            .await
+            .unwrap();
+        p.apply(&zone, &[Change::Upsert(set("sub.example", [ns]))])
+            .await
+            .unwrap();
+        assert_eq!(p.list_record_sets(&zone).await.unwrap().len(), 3);
     }
 
     #[tokio::test]
@@ -613,7 +720,9 @@ mod conformance_tests {
         let handles = slow_handles(&p, 50);
         let mut providers: Vec<Arc<dyn DnsProvider>> = vec![Arc::new(p.clone())];
         providers.extend(handles);
-        conformance::run_all(&providers, &zone, &Config::default()).await;
+        let counted = p.clone();
+        let config = Config::default().with_request_counter(move || counted.requests());
+        conformance::run_all(&providers, &zone, &config).await;
         // Only the apex SOA and NS remain: every check cleaned up.
         assert_eq!(p.list_record_sets(&zone).await.unwrap().len(), 2);
     }
@@ -640,7 +749,9 @@ mod conformance_tests {
             .with_ttl_range(0..=2_147_483_647);
         let p = InMemoryProvider::with_capabilities(caps);
         let zone = zone_in(&p);
-        conformance::run_all(&slow_handles(&p, 50), &zone, &Config::default()).await;
+        let counted = p.clone();
+        let config = Config::default().with_request_counter(move || counted.requests());
+        conformance::run_all(&slow_handles(&p, 50), &zone, &config).await;
         assert!(p.requests() > 0);
     }
 
@@ -654,6 +765,8 @@ mod conformance_tests {
             .with_ttl_range(60..=86_400);
         let p = InMemoryProvider::with_capabilities(caps);
         let zone = zone_in(&p);
-        conformance::run_all(&slow_handles(&p, 10), &zone, &Config::default()).await;
+        let counted = p.clone();
+        let config = Config::default().with_request_counter(move || counted.requests());
+        conformance::run_all(&slow_handles(&p, 10), &zone, &config).await;
     }
 }

@@ -207,7 +207,12 @@ impl Capabilities {
 
     /// Checks a batch against these capabilities and the zone, as every
     /// provider must before sending anything: names inside the zone, types
-    /// supported, names storable, TTLs in range, preconditions supported.
+    /// supported, names storable, TTLs in range, preconditions supported,
+    /// the apex SOA and NS sets left alone (no `Delete`, `Remove` or
+    /// `Upsert` of them: a zone without them stops resolving), no single
+    /// change larger than one request, and a batch with
+    /// [`Change::Require`] small enough for one request (so the
+    /// precondition guards all of it).
     ///
     /// ```
     /// use dns_core::{Capabilities, Change, Error, Name, RData, RecordSet, Zone};
@@ -220,6 +225,8 @@ impl Capabilities {
     ///     Err(Error::InvalidInput(_))));
     /// assert!(matches!(caps.check("memory", &zone, &[Change::Add(set(r"a\032b.example.com"))]),
     ///     Err(Error::Unsupported { .. })));
+    /// let apex_ns = Change::Delete { name: zone.name.clone(), rtype: dns_core::RecordType::NS };
+    /// assert!(matches!(caps.check("memory", &zone, &[apex_ns]), Err(Error::InvalidInput(_))));
     /// ```
     pub fn check(&self, provider: &str, zone: &Zone, changes: &[Change]) -> Result<()> {
         for change in changes {
@@ -254,6 +261,26 @@ impl Capabilities {
                     format!("the name {bad:#} (labels other than letters, digits, '-' and '_')"),
                 ));
             }
+            let apex_guard = matches!(rtype, RecordType::SOA | RecordType::NS)
+                && name == &zone.name
+                && matches!(
+                    change,
+                    Change::Delete { .. } | Change::Remove(_) | Change::Upsert(_)
+                );
+            if apex_guard {
+                return Err(Error::InvalidInput(format!(
+                    "{change}: the apex {rtype} set of {} is the provider's; changing or deleting it would break the zone",
+                    zone.name
+                )));
+            }
+            if let Some(max) = self.max_records_per_request
+                && change.record_count() > max
+            {
+                return Err(Error::InvalidInput(format!(
+                    "{change}: {} values exceed the provider's {max} records per request",
+                    change.record_count()
+                )));
+            }
             if let Change::Upsert(set) | Change::Add(set) = change
                 && !self.ttl_range.contains(&set.ttl())
             {
@@ -264,6 +291,16 @@ impl Capabilities {
                     self.ttl_range.end()
                 )));
             }
+        }
+        let total: usize = changes.iter().map(Change::record_count).sum();
+        if let Some(max) = self.max_records_per_request
+            && total > max
+            && changes.iter().any(|c| matches!(c, Change::Require(_)))
+        {
+            return Err(Error::InvalidInput(format!(
+                "a batch with preconditions must fit in one request to stay atomic: \
+                 {total} records exceed the provider's {max} per request"
+            )));
         }
         Ok(())
     }
@@ -279,15 +316,59 @@ pub struct ApplyReport {
     pub atomic: bool,
     /// Provider change ids (Route 53 `GetChange` ids), when it gives them.
     pub change_ids: Vec<String>,
+    /// The indices (into the batch given to `apply`) of the changes that
+    /// took effect, ascending: every index after a successful apply; in
+    /// the report of an [`Error::PartiallyApplied`], exactly those carried
+    /// by the requests that succeeded (and those that needed no write).
+    pub applied: Vec<usize>,
 }
 
 impl ApplyReport {
-    /// A report of `requests` requests, atomic or not.
+    /// A report of `requests` requests, atomic or not, that applied
+    /// nothing yet (see [`ApplyReport::with_applied`]).
     pub fn new(requests: usize, atomic: bool) -> Self {
         Self {
             requests,
             atomic,
             change_ids: Vec::new(),
+            applied: Vec::new(),
+        }
+    }
+
+    /// The same report saying that the changes at `indices` took effect
+    /// (sorted, duplicates dropped).
+    ///
+    /// ```
+    /// use dns_core::ApplyReport;
+    /// let report = ApplyReport::new(2, false).with_applied([3, 0, 1, 3]);
+    /// assert_eq!(report.applied, [0, 1, 3]);
+    /// ```
+    pub fn with_applied(mut self, indices: impl IntoIterator<Item = usize>) -> Self {
+        self.applied = indices.into_iter().collect();
+        self.applied.sort_unstable();
+        self.applied.dedup();
+        self
+    }
+
+    /// Turns `error`, which stopped an apply of `total` changes after this
+    /// report's changes took effect, into [`Error::PartiallyApplied`];
+    /// `error` unchanged when nothing had taken effect.
+    ///
+    /// ```
+    /// use dns_core::{ApplyReport, Error};
+    /// let failed = Error::Conflict { message: "x".into() };
+    /// let partial = ApplyReport::new(2, false).with_applied(0..1000).into_partial_error(1501, failed);
+    /// assert_eq!(partial.applied().map(<[usize]>::len), Some(1000));
+    /// assert!(partial.to_string().starts_with("1000 of 1501 changes were applied"));
+    /// ```
+    pub fn into_partial_error(self, total: usize, error: Error) -> Error {
+        if self.applied.is_empty() {
+            return error;
+        }
+        Error::PartiallyApplied {
+            report: Box::new(self),
+            total,
+            source: Box::new(error),
         }
     }
 }
@@ -316,9 +397,26 @@ impl ApplyReport {
 ///   ([`Capabilities::check`]).
 /// * **Concurrency**: implementations are `Send + Sync` and safe to share
 ///   (`Arc<dyn DnsProvider>`) and to clone across tasks.
-/// * **Errors** are [`Error`]; [`Error::is_retryable`] tells the
-///   [`RetryPolicy`] what to retry. No credential appears in `Debug`, logs
-///   or errors.
+/// * **Validation**: [`apply`](Self::apply) is provided and runs
+///   [`validate`](Self::validate) before it calls
+///   [`apply_validated`](Self::apply_validated), which backends implement;
+///   so whatever a backend refuses without looking at the zone (bad names,
+///   TTLs, values, the apex SOA and NS, a `Require` that cannot fit one
+///   request, unsupported types) it refuses in `validate`, before any
+///   request, and `validate` and `apply` cannot disagree.
+/// * **Partial failure**: when a batch larger than one request fails
+///   after some requests took effect, the error is
+///   [`Error::PartiallyApplied`], whose [`ApplyReport::applied`] lists
+///   exactly the changes that took effect.
+/// * **Errors** are [`Error`]; [`Error::is_retryable`] says whether trying
+///   again may help, [`Error::attempts`] how often it was tried already.
+///   No credential appears in `Debug`, logs or errors, even when a server
+///   or proxy echoes one back.
+/// * **Retries**: a backend retries retryable failures (throttling, 5xx,
+///   transport errors) under its [`RetryPolicy`] (set with its builder's
+///   `with_retry`); callers must not add another layer, which would only
+///   multiply the requests a failing provider costs. An error that comes
+///   back after retries is [`Error::Retried`].
 ///
 /// # Example
 ///
@@ -395,14 +493,37 @@ pub trait DnsProvider: Send + Sync + fmt::Debug + 'static {
 
     /// Applies `changes` in order, with the semantics of [`Change`] and the
     /// atomicity the capabilities declare. An empty batch does nothing.
-    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport>;
+    ///
+    /// Runs [`validate`](Self::validate), then
+    /// [`apply_validated`](Self::apply_validated) for a non-empty batch.
+    /// Implementations must not override it: it is what keeps `validate`
+    /// and `apply` in agreement. On success [`ApplyReport::applied`] lists
+    /// every change.
+    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+        self.validate(zone, changes)?;
+        if changes.is_empty() {
+            return Ok(ApplyReport::new(0, true));
+        }
+        let mut report = self.apply_validated(zone, changes).await?;
+        report.applied = (0..changes.len()).collect();
+        Ok(report)
+    }
+
+    /// Applies a non-empty batch that [`validate`](Self::validate) accepted:
+    /// what a backend implements instead of [`apply`](Self::apply). Every
+    /// refusal that does not depend on the zone's contents belongs in
+    /// `validate`, not here. When a split batch fails after some of its
+    /// requests took effect, return [`Error::PartiallyApplied`] (see
+    /// [`ApplyReport::into_partial_error`]).
+    async fn apply_validated(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport>;
 
     /// Checks `changes` as [`apply`](Self::apply) does before it sends
     /// anything, without sending anything: names in `zone`, types, TTLs and
     /// values this provider can store. Callers use it to refuse bad input
     /// before even looking the zone up (a `Zone` with an empty id will do).
     /// The default runs [`Capabilities::check`]; backends with further
-    /// rules (Cloudflare's TTL floor, its SRV owner shape) add them.
+    /// rules (Cloudflare's TTL floor, its SRV owner shape, Route 53's value
+    /// lengths) add them.
     fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {
         self.capabilities()
             .check(self.provider_name(), zone, changes)
@@ -411,6 +532,9 @@ pub trait DnsProvider: Send + Sync + fmt::Debug + 'static {
 
 macro_rules! forward_provider {
     ($ty:ty) => {
+        // Every method forwarded, so a method added to the trait later
+        // cannot silently fall back to its default here.
+        #[deny(clippy::missing_trait_methods)]
         #[async_trait]
         impl<T: DnsProvider + ?Sized> DnsProvider for $ty {
             fn provider_name(&self) -> &str {
@@ -438,6 +562,13 @@ macro_rules! forward_provider {
             }
             async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
                 (**self).apply(zone, changes).await
+            }
+            async fn apply_validated(
+                &self,
+                zone: &Zone,
+                changes: &[Change],
+            ) -> Result<ApplyReport> {
+                (**self).apply_validated(zone, changes).await
             }
             fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {
                 (**self).validate(zone, changes)
@@ -494,6 +625,15 @@ pub trait DnsProviderExt: DnsProvider {
 
     /// Applies `changes`, retrying retryable failures under `policy`. Safe
     /// for batches of `Add`, `Remove`, `Upsert`, `Delete`: they are idempotent.
+    ///
+    /// Deprecated: every backend already retries under its own
+    /// [`RetryPolicy`], so this multiplies the attempts (8 × 8 requests for
+    /// a persistent 5xx with the defaults). Call [`DnsProvider::apply`]
+    /// and configure retries on the backend's builder.
+    #[deprecated(
+        since = "0.1.0",
+        note = "backends retry under their own RetryPolicy (builder `with_retry`); call `apply`"
+    )]
     fn apply_with_retry(
         &self,
         zone: &Zone,

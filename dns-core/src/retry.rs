@@ -120,32 +120,57 @@ impl RetryPolicy {
         jittered.max(error.retry_after().unwrap_or_default())
     }
 
+    /// The backoff before the first retry.
+    pub fn initial_backoff(&self) -> Duration {
+        self.initial_backoff
+    }
+
+    /// The largest backoff ceiling.
+    pub fn max_backoff(&self) -> Duration {
+        self.max_backoff
+    }
+
+    /// The time budget for all attempts and waits together.
+    pub fn max_elapsed(&self) -> Duration {
+        self.max_elapsed
+    }
+
     /// Runs `op` until it succeeds, fails with a non-retryable error, or the
     /// attempts or time run out.
     ///
     /// The error type may be [`Error`] itself or any type that carries one
-    /// ([`AsRef<Error>`]), so a backend can keep its own details (a
-    /// provider's raw error codes) next to the error that decides retries.
+    /// ([`AsRef<Error>`] and [`AsMut<Error>`]), so a backend can keep its
+    /// own details (a provider's raw error codes) next to the error that
+    /// decides retries.
+    ///
+    /// A retryable error returned after more than one attempt is wrapped
+    /// in [`Error::Retried`] with the number of attempts, so nobody above
+    /// retries it again; an error that was not retried is returned as is.
     pub async fn run<T, E, F, Fut>(&self, mut op: F) -> std::result::Result<T, E>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = std::result::Result<T, E>>,
-        E: AsRef<Error>,
+        E: AsRef<Error> + AsMut<Error>,
     {
         let start = Instant::now();
         let mut attempt = 1;
         loop {
-            let failure = match op().await {
+            let mut failure = match op().await {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
             let err = failure.as_ref();
-            if !err.is_retryable() || attempt >= self.max_attempts {
+            if !err.is_retryable() {
+                return Err(failure);
+            }
+            if attempt >= self.max_attempts {
+                mark_retried(failure.as_mut(), attempt);
                 return Err(failure);
             }
             let wait = self.delay(attempt - 1, err);
             if start.elapsed().saturating_add(wait) > self.max_elapsed {
                 tracing::debug!(attempt, ?wait, "retry budget exhausted: {err}");
+                mark_retried(failure.as_mut(), attempt);
                 return Err(failure);
             }
             tracing::debug!(attempt, ?wait, "retrying after: {err}");
@@ -153,6 +178,46 @@ impl RetryPolicy {
             attempt += 1;
         }
     }
+}
+
+/// Marks the error a retry loop gives up with after `attempts` attempts.
+fn mark_retried(error: &mut Error, attempts: u32) {
+    if attempts > 1 {
+        let taken = std::mem::replace(error, Error::InvalidInput(String::new()));
+        *error = taken.retried(attempts);
+    }
+}
+
+/// The pause before compare-and-swap attempt `attempt` (1 for the first
+/// repeat) after a concurrent writer changed what a read-modify-write read:
+/// a random wait of 5 ms up to a ceiling that doubles from 50 ms per
+/// attempt to at most 1 s, so writers that collided spread out instead of
+/// colliding again. Not a [`RetryPolicy`]: a conflict is not a failure of
+/// the provider, and the request that follows is a fresh read.
+///
+/// Every compare-and-swap loop in the workspace (the backends' `Add` and
+/// `Remove`, the service registry) waits with this.
+///
+/// ```
+/// use std::time::Duration;
+/// use dns_core::conflict_backoff;
+/// for attempt in 1..20 {
+///     let wait = conflict_backoff(attempt);
+///     assert!(wait >= Duration::from_millis(5) && wait <= Duration::from_secs(1));
+/// }
+/// assert!(conflict_backoff(1) <= Duration::from_millis(50));
+/// ```
+pub fn conflict_backoff(attempt: u32) -> Duration {
+    let ceiling = conflict_backoff_ceiling(attempt);
+    let ms = rand::rng().random_range(5..=ceiling.as_millis().max(5));
+    Duration::from_millis(u64::try_from(ms).unwrap_or(1_000))
+}
+
+/// The ceiling [`conflict_backoff`] draws below: 50 ms doubled per attempt
+/// after the first, at most 1 s.
+pub fn conflict_backoff_ceiling(attempt: u32) -> Duration {
+    let ms = (50u64 << attempt.saturating_sub(1).min(5)).min(1_000);
+    Duration::from_millis(ms)
 }
 
 #[cfg(test)]
@@ -191,7 +256,7 @@ mod tests {
                 Err(throttled(Some(Duration::MAX)))
             })
             .await;
-        assert!(matches!(out, Err(Error::RateLimited { .. })));
+        assert!(matches!(out.unwrap_err().root(), Error::RateLimited { .. }));
     }
 
     #[tokio::test(start_paused = true)]
@@ -203,7 +268,9 @@ mod tests {
                 Err(Error::InvalidInput("no".into()))
             })
             .await;
-        assert!(matches!(out, Err(Error::InvalidInput(_))));
+        let err = out.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)));
+        assert_eq!(err.attempts(), 1, "a refusal is not marked as retried");
         assert_eq!(calls.load(Ordering::SeqCst), 1);
     }
 
@@ -217,7 +284,11 @@ mod tests {
                 Err(throttled(None))
             })
             .await;
-        assert!(matches!(out, Err(Error::RateLimited { .. })));
+        let err = out.unwrap_err();
+        assert!(matches!(err.root(), Error::RateLimited { .. }), "{err}");
+        assert_eq!(err.attempts(), 3);
+        assert!(err.to_string().ends_with("(after 3 attempts)"), "{err}");
+        assert!(err.is_retryable());
         assert_eq!(calls.load(Ordering::SeqCst), 3);
     }
 
@@ -233,10 +304,24 @@ mod tests {
                 Err(throttled(Some(Duration::from_secs(3))))
             })
             .await;
-        assert!(out.is_err());
+        assert_eq!(out.unwrap_err().attempts(), 4);
         // waits of 3 s each: attempts at 0, 3, 6, 9; the next wait would pass 10 s
         assert_eq!(calls.load(Ordering::SeqCst), 4);
         assert!(start.elapsed() >= Duration::from_secs(9));
         assert!(start.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn conflict_backoff_grows_and_caps() {
+        assert_eq!(conflict_backoff_ceiling(1), Duration::from_millis(50));
+        assert_eq!(conflict_backoff_ceiling(2), Duration::from_millis(100));
+        assert_eq!(conflict_backoff_ceiling(6), Duration::from_secs(1));
+        assert_eq!(conflict_backoff_ceiling(u32::MAX), Duration::from_secs(1));
+        assert_eq!(conflict_backoff_ceiling(0), Duration::from_millis(50));
+        for attempt in 0..40 {
+            let wait = conflict_backoff(attempt);
+            assert!(wait >= Duration::from_millis(5), "{wait:?}");
+            assert!(wait <= conflict_backoff_ceiling(attempt), "{wait:?}");
+        }
     }
 }

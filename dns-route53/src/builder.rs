@@ -7,7 +7,7 @@ use aws_config::SdkConfig;
 use aws_sdk_route53::config::retry::RetryConfig;
 use aws_sdk_route53::config::timeout::TimeoutConfig;
 use aws_sdk_route53::config::{BehaviorVersion, Credentials, Region};
-use dns_core::{Error, Result};
+use dns_core::{Error, Result, RetryPolicy};
 
 use crate::plan::Limits;
 use crate::provider::Route53Provider;
@@ -34,8 +34,9 @@ pub const SIGNING_REGION: &str = "us-east-1";
 /// use std::time::Duration;
 /// use dns_route53::Route53Builder;
 /// # async fn demo() -> dns_core::Result<()> {
+/// use dns_core::RetryPolicy;
 /// let provider = Route53Builder::from_env()
-///     .with_max_attempts(5)
+///     .with_retry(RetryPolicy::new().with_max_attempts(5))
 ///     .with_timeout(Duration::from_secs(20))
 ///     .build()
 ///     .await?;
@@ -64,9 +65,7 @@ pub struct Route53Builder {
     region: Option<String>,
     credentials: Option<Credentials>,
     behavior_version: BehaviorVersion,
-    max_attempts: u32,
-    initial_backoff: Duration,
-    max_backoff: Duration,
+    retry: RetryPolicy,
     timeout: Option<Duration>,
     pub(crate) max_cas_attempts: u32,
     pub(crate) page_size: i32,
@@ -81,8 +80,9 @@ impl Default for Route53Builder {
 
 impl Route53Builder {
     /// A builder with no credentials and the defaults: region `us-east-1`,
-    /// 5 attempts per request with backoff from 200 ms to 20 s, 10
-    /// compare-and-swap attempts per `apply`, 300 sets per listing page.
+    /// [`Route53Builder::default_retry`] (5 attempts per request with
+    /// backoff from 200 ms to 20 s, 60 s per call), 10 compare-and-swap
+    /// attempts per `apply`, 300 sets per listing page.
     pub fn new() -> Self {
         Self {
             from_env: false,
@@ -91,9 +91,7 @@ impl Route53Builder {
             region: None,
             credentials: None,
             behavior_version: BehaviorVersion::latest(),
-            max_attempts: 5,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(20),
+            retry: Self::default_retry(),
             timeout: None,
             max_cas_attempts: 10,
             page_size: 300,
@@ -155,18 +153,101 @@ impl Route53Builder {
         self
     }
 
-    /// Attempts per request, the first included (at least 1). Throttling
-    /// and `PriorRequestNotComplete` answers, timeouts and 5xx are retried
-    /// with jittered exponential backoff.
+    /// The retry policy when none is given: 5 attempts per request, backoff
+    /// ceilings from 200 ms doubling to 20 s, 60 s per call in all. Route 53
+    /// allows five requests a second per account, so it backs off longer
+    /// than [`RetryPolicy::default`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let retry = dns_route53::Route53Builder::default_retry();
+    /// assert_eq!(retry.max_attempts(), 5);
+    /// assert_eq!(retry.initial_backoff(), Duration::from_millis(200));
+    /// ```
+    pub fn default_retry() -> RetryPolicy {
+        RetryPolicy::new()
+            .with_max_attempts(5)
+            .with_initial_backoff(Duration::from_millis(200))
+            .with_max_backoff(Duration::from_secs(20))
+    }
+
+    /// How each request is retried: this backend is the one retry layer
+    /// (callers must not retry its errors again). Throttling and
+    /// `PriorRequestNotComplete` answers, timeouts and 5xx are retried by
+    /// the SDK's standard retry strategy with the policy's attempts and
+    /// backoff (full jitter between 0 and a ceiling that doubles from the
+    /// initial backoff up to the largest); the policy's time budget becomes
+    /// the SDK's operation timeout unless [`with_timeout`](Self::with_timeout)
+    /// sets one. An error returned after retries is [`Error::Retried`] with
+    /// the attempts made.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use dns_core::RetryPolicy;
+    /// use dns_route53::Route53Builder;
+    /// let builder = Route53Builder::new().with_retry(
+    ///     RetryPolicy::new().with_max_attempts(3).with_initial_backoff(Duration::from_millis(50)),
+    /// );
+    /// assert!(format!("{builder:?}").contains("max_attempts: 3"));
+    /// ```
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Attempts per request, the first included (at least 1).
+    #[deprecated(
+        since = "0.1.0",
+        note = "use with_retry(RetryPolicy::new().with_max_attempts(n)), as for Cloudflare"
+    )]
     pub fn with_max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts.max(1);
+        self.retry = self.retry.with_max_attempts(attempts);
         self
     }
 
     /// The backoff before the first retry and the ceiling it doubles up to.
+    #[deprecated(
+        since = "0.1.0",
+        note = "use with_retry(RetryPolicy::new().with_initial_backoff(..).with_max_backoff(..))"
+    )]
     pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max.max(initial);
+        self.retry = self
+            .retry
+            .with_initial_backoff(initial)
+            .with_max_backoff(max.max(initial));
+        self
+    }
+
+    /// The secrets given to this builder, to be kept out of errors and logs.
+    pub(crate) fn secrets(&self) -> Vec<String> {
+        self.credentials
+            .iter()
+            .flat_map(|c| {
+                [
+                    Some(c.secret_access_key().to_owned()),
+                    c.session_token().map(str::to_owned),
+                ]
+            })
+            .flatten()
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+
+    /// Static temporary credentials: an access key id, its secret and the
+    /// session token (STS).
+    pub fn with_session_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        secret_access_key: impl Into<String>,
+        session_token: impl Into<String>,
+    ) -> Self {
+        self.credentials = Some(Credentials::new(
+            access_key_id,
+            secret_access_key,
+            Some(session_token.into()),
+            None,
+            "dns-route53",
+        ));
         self
     }
 
@@ -225,13 +306,12 @@ impl Route53Builder {
         }
         conf = conf.retry_config(
             RetryConfig::standard()
-                .with_max_attempts(self.max_attempts)
-                .with_initial_backoff(self.initial_backoff)
-                .with_max_backoff(self.max_backoff),
+                .with_max_attempts(self.retry.max_attempts())
+                .with_initial_backoff(self.retry.initial_backoff())
+                .with_max_backoff(self.retry.max_backoff()),
         );
-        if let Some(timeout) = self.timeout {
-            conf = conf.timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build());
-        }
+        let timeout = self.timeout.unwrap_or_else(|| self.retry.max_elapsed());
+        conf = conf.timeout_config(TimeoutConfig::builder().operation_timeout(timeout).build());
         let conf = conf.build();
         let has_credentials = self.credentials.is_some()
             || sdk
@@ -268,9 +348,7 @@ impl fmt::Debug for Route53Builder {
                 "credentials",
                 &self.credentials.as_ref().map(|_| "<redacted>"),
             )
-            .field("max_attempts", &self.max_attempts)
-            .field("initial_backoff", &self.initial_backoff)
-            .field("max_backoff", &self.max_backoff)
+            .field("retry", &self.retry)
             .field("timeout", &self.timeout)
             .field("max_cas_attempts", &self.max_cas_attempts)
             .field("page_size", &self.page_size)

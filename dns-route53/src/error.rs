@@ -1,6 +1,12 @@
 //! Converting the SDK's errors into dns-core's [`Error`].
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use aws_sdk_route53::config::http::HttpResponse;
+use aws_sdk_route53::config::interceptors::BeforeTransmitInterceptorContextRef;
+use aws_sdk_route53::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_route53::error::BoxError;
 use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_route53::operation::RequestId;
 use aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsError;
@@ -135,6 +141,48 @@ pub(crate) fn split_messages(text: &str) -> Vec<String> {
     out.push(inner[start..].trim().to_owned());
     out.retain(|m| !m.is_empty());
     out
+}
+
+/// Counts the SDK's attempts of one operation (its retries included), so an
+/// error can say how often it was tried ([`Error::retried`]). Added to each
+/// call with `.customize().interceptor(..)`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Attempts(Arc<AtomicU32>);
+
+impl Attempts {
+    /// Attempts so far.
+    pub(crate) fn get(&self) -> u32 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl Intercept for Attempts {
+    fn name(&self) -> &'static str {
+        "dns-route53-attempts"
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+}
+
+/// [`convert`], marked with the attempts the SDK made ([`Error::Retried`]
+/// when it retried).
+pub(crate) fn convert_after<E>(
+    err: SdkError<E, HttpResponse>,
+    zone: Option<&str>,
+    attempts: &Attempts,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    convert(err, zone).retried(attempts.get())
 }
 
 /// Converts any SDK error. `zone` names the zone for `NoSuchHostedZone`.

@@ -124,7 +124,11 @@ pub(crate) fn keys(changes: &[Change]) -> Vec<Key> {
 /// Folds the changes for `key` over `current`, giving the set that should
 /// exist afterwards and whether a concurrent writer's values matter (an
 /// `Add` or `Remove` is involved, so the write must be a guarded swap).
-fn fold(key: &Key, current: Option<&RecordSet>, changes: &[Change]) -> (Option<RecordSet>, bool) {
+fn fold(
+    key: &Key,
+    current: Option<&RecordSet>,
+    changes: &[Change],
+) -> Result<(Option<RecordSet>, bool), Error> {
     let mut state = current.cloned();
     let mut guarded = false;
     for change in changes
@@ -145,11 +149,17 @@ fn fold(key: &Key, current: Option<&RecordSet>, changes: &[Change]) -> (Option<R
                 guarded = true;
                 state.as_ref().and_then(|s| s.difference(set.values()))
             }
-            // Refused earlier: Route 53 offers no atomic read guard.
-            _ => state,
+            // Refused by `validate`: Route 53 offers no atomic read guard.
+            Change::Require(_) => state,
+            other => {
+                return Err(Error::unsupported(
+                    "route53",
+                    format!("the change {} (unknown to this backend)", other.verb()),
+                ));
+            }
         };
     }
-    (state, guarded)
+    Ok((state, guarded))
 }
 
 fn same(a: &RecordSet, b: &RecordSet) -> bool {
@@ -181,7 +191,7 @@ pub(crate) fn plan_key(key: &Key, current: &Current, changes: &[Change]) -> Resu
             None
         }
     };
-    let (target, guarded) = fold(key, simple, changes);
+    let (target, guarded) = fold(key, simple, changes)?;
     let changes = match (simple, target) {
         (None, None) => vec![],
         (None, Some(new)) => vec![NativeChange::new(Action::Create, new)],

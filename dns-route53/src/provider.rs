@@ -17,11 +17,10 @@ use dns_core::{
     Result, Zone,
 };
 use futures::StreamExt;
-use rand::RngExt;
 
 use crate::builder::Route53Builder;
 use crate::encode;
-use crate::error::{BatchRejection, Failure, PROVIDER, classify, convert};
+use crate::error::{Attempts, BatchRejection, Failure, PROVIDER, classify, convert_after};
 use crate::native::NativeRecordSet;
 use crate::plan::{self, Action, Current, Group, Key, Limits};
 
@@ -62,11 +61,18 @@ pub(crate) fn bare_id(id: &str) -> &str {
 ///   fails with [`Error::Unsupported`], and deleting there deletes nothing.
 /// * **Reads**: the sets a batch touches are read in as few listing pages
 ///   as their place in the zone allows (usually one).
-/// * **Errors**: throttling and `PriorRequestNotComplete` are retried by
-///   the SDK with backoff and then reported retryable; `NoSuchHostedZone`
-///   is [`Error::ZoneNotFound`]; credential errors are [`Error::Auth`];
-///   InvalidChangeBatch messages are kept, one per failing change, with the
-///   request id.
+/// * **Errors**: throttling, `PriorRequestNotComplete`, timeouts and 5xx
+///   are retried by the SDK under the builder's
+///   [`RetryPolicy`](dns_core::RetryPolicy)
+///   ([`Route53Builder::with_retry`]): this is the one retry layer, and an
+///   error it gives up on is [`Error::Retried`] with the attempts made;
+///   `NoSuchHostedZone` is [`Error::ZoneNotFound`]; credential errors are
+///   [`Error::Auth`]; InvalidChangeBatch messages are kept, one per failing
+///   change, with the request id. A secret key or session token given to
+///   the builder never appears in an error or log line.
+/// * **Split batches** that fail part-way return
+///   [`Error::PartiallyApplied`]: every (name, type) travels in exactly one
+///   request, so its report lists exactly the changes that took effect.
 /// * **Preconditions** ([`Change::Require`]) are refused as unsupported:
 ///   Route 53 cannot check a set it does not change inside a batch.
 ///
@@ -99,6 +105,8 @@ struct Inner {
     page_size: i32,
     limits: Limits,
     requests: AtomicU64,
+    /// Credentials given explicitly, kept out of every error and log line.
+    secrets: Vec<String>,
 }
 
 impl fmt::Debug for Route53Provider {
@@ -152,6 +160,7 @@ impl Route53Provider {
                 page_size: settings.page_size,
                 limits: settings.limits,
                 requests: AtomicU64::new(0),
+                secrets: settings.secrets(),
             }),
         }
     }
@@ -171,6 +180,19 @@ impl Route53Provider {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// `text` without any configured secret (for log lines).
+    fn scrub(&self, text: String) -> String {
+        match Error::InvalidInput(text).redact(&self.inner.secrets) {
+            Error::InvalidInput(clean) => clean,
+            other => other.to_string(),
+        }
+    }
+
+    /// `error` without any configured secret in its messages.
+    fn clean(&self, error: Error) -> Error {
+        error.redact(&self.inner.secrets)
+    }
+
     pub(crate) fn page_size(&self) -> i32 {
         self.inner.page_size
     }
@@ -178,13 +200,16 @@ impl Route53Provider {
     /// The zone with this id (`Z…` or `/hostedzone/Z…`).
     pub async fn zone_by_id(&self, id: &str) -> Result<Zone> {
         self.count_request();
+        let attempts = Attempts::default();
         let out = self
             .client()
             .get_hosted_zone()
             .id(bare_id(id))
+            .customize()
+            .interceptor(attempts.clone())
             .send()
             .await
-            .map_err(|e| convert(e, Some(id)))?;
+            .map_err(|e| self.clean(convert_after(e, Some(id), &attempts)))?;
         let zone = out
             .hosted_zone()
             .ok_or_else(|| Error::ZoneNotFound { zone: id.into() })?;
@@ -194,7 +219,7 @@ impl Route53Provider {
     /// Every record set of the zone as Route 53 holds it, alias and
     /// routing-policy sets included, in Route 53's order.
     pub async fn list_native_record_sets(&self, zone: &Zone) -> Result<Vec<NativeRecordSet>> {
-        self.list_all(&zone.id).await
+        self.list_all(&zone.id).await.map_err(|e| self.clean(e))
     }
 
     /// Waits until Route 53 reports the change (an id from
@@ -219,13 +244,16 @@ impl Route53Provider {
         let mut interval = first_interval;
         loop {
             self.count_request();
+            let attempts = Attempts::default();
             let out = self
                 .client()
                 .get_change()
                 .id(id)
+                .customize()
+                .interceptor(attempts.clone())
                 .send()
                 .await
-                .map_err(|e| convert(e, None))?;
+                .map_err(|e| self.clean(convert_after(e, None, &attempts)))?;
             let status = out.change_info().map(|c| c.status().clone());
             if status == Some(ChangeStatus::Insync) {
                 return Ok(());
@@ -286,11 +314,14 @@ impl Route53Provider {
             .build()
             .map_err(|e| Rejected::Failed(Error::InvalidInput(e.to_string())))?;
         self.count_request();
+        let attempts = Attempts::default();
         let sent = self
             .client()
             .change_resource_record_sets()
             .hosted_zone_id(bare_id(zone_id))
             .change_batch(batch)
+            .customize()
+            .interceptor(attempts.clone())
             .send()
             .await;
         match sent {
@@ -303,7 +334,11 @@ impl Route53Provider {
                 let messages = Failure::of(&err).messages;
                 match classify(&messages) {
                     BatchRejection::Conflict => Err(Rejected::Conflict(messages)),
-                    BatchRejection::Invalid => Err(Rejected::Failed(convert(err, Some(zone_id)))),
+                    BatchRejection::Invalid => Err(Rejected::Failed(convert_after(
+                        err,
+                        Some(zone_id),
+                        &attempts,
+                    ))),
                 }
             }
         }
@@ -341,14 +376,6 @@ fn sdk_change(c: &plan::NativeChange) -> Result<SdkChange> {
         .map_err(invalid)
 }
 
-/// Jittered exponential pause between compare-and-swap attempts, so that
-/// writers who collided do not collide again.
-async fn pause(attempt: u32) {
-    let cap_ms = (25u64 << attempt.min(6)).min(1_000);
-    let ms = rand::rng().random_range(0..=cap_ms);
-    tokio::time::sleep(Duration::from_millis(ms)).await;
-}
-
 #[async_trait]
 impl DnsProvider for Route53Provider {
     fn provider_name(&self) -> &str {
@@ -381,13 +408,16 @@ impl DnsProvider for Route53Provider {
         let mut marker: Option<String> = None;
         loop {
             self.count_request();
+            let attempts = Attempts::default();
             let out = self
                 .client()
                 .list_hosted_zones()
                 .set_marker(marker.take())
+                .customize()
+                .interceptor(attempts.clone())
                 .send()
                 .await
-                .map_err(|e| convert(e, None))?;
+                .map_err(|e| self.clean(convert_after(e, None, &attempts)))?;
             for z in out.hosted_zones() {
                 zones.push(zone_of(z)?);
             }
@@ -401,7 +431,8 @@ impl DnsProvider for Route53Provider {
     async fn list_record_sets(&self, zone: &Zone) -> Result<Vec<RecordSet>> {
         let mut sets: Vec<RecordSet> = self
             .list_all(&zone.id)
-            .await?
+            .await
+            .map_err(|e| self.clean(e))?
             .iter()
             .filter_map(NativeRecordSet::to_record_set)
             .collect();
@@ -417,29 +448,76 @@ impl DnsProvider for Route53Provider {
         name: &Name,
         rtype: RecordType,
     ) -> Result<Option<RecordSet>> {
-        match self.read_exact(&zone.id, &(name.clone(), rtype)).await?.0 {
+        let read = self.read_exact(&zone.id, &(name.clone(), rtype)).await;
+        match read.map_err(|e| self.clean(e))?.0 {
             Current::Simple(set) => Ok(Some(set)),
             Current::Absent | Current::Foreign(_) => Ok(None),
         }
     }
 
-    async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
+    fn validate(&self, zone: &Zone, changes: &[Change]) -> Result<()> {
         self.capabilities().check(PROVIDER, zone, changes)?;
-        plan::check_values(changes)?;
+        plan::check_values(changes)
+    }
+
+    async fn apply_validated(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
         let mut report = ApplyReport::new(0, true);
-        if changes.is_empty() {
-            return Ok(report);
+        let mut settled: Vec<Key> = Vec::new();
+        match self
+            .apply_rounds(zone, changes, &mut report, &mut settled)
+            .await
+        {
+            Ok(()) => Ok(report),
+            // Nothing was written: the batch had no effect.
+            Err(e) if report.change_ids.is_empty() => Err(self.clean(e)),
+            Err(e) => {
+                let applied = changes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| {
+                        settled
+                            .iter()
+                            .any(|k| k.0 == *c.name() && k.1 == c.record_type())
+                    })
+                    .map(|(i, _)| i);
+                report.atomic = false;
+                Err(self.clean(
+                    report
+                        .with_applied(applied)
+                        .into_partial_error(changes.len(), e),
+                ))
+            }
         }
+    }
+}
+
+impl Route53Provider {
+    /// The compare-and-swap rounds of one apply: read, plan, send batch by
+    /// batch; on a conflict read what is still pending again and repeat.
+    /// `settled` collects the keys that are as asked: those whose batch
+    /// went through, and those that needed no write.
+    async fn apply_rounds(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+        report: &mut ApplyReport,
+        settled: &mut Vec<Key>,
+    ) -> Result<()> {
         let mut pending = plan::keys(changes);
         let mut exact = false;
         let mut last_conflict = Vec::new();
         for attempt in 0..self.inner.max_cas_attempts {
             if attempt > 0 {
-                pause(attempt).await;
+                tokio::time::sleep(dns_core::conflict_backoff(attempt)).await;
             }
             let (current, reads) = self.read_keys(&zone.id, &pending, exact).await?;
             report.requests += reads;
             let groups = plan::plan(&pending, &current, changes)?;
+            let noop: Vec<Key> = pending
+                .iter()
+                .filter(|k| groups.iter().all(|g| g.key != **k))
+                .cloned()
+                .collect();
             let batches = plan::split(groups, self.inner.limits)?;
             let mut conflict = None;
             for batch in &batches {
@@ -450,18 +528,24 @@ impl DnsProvider for Route53Provider {
                             report.atomic = false;
                         }
                         report.change_ids.push(id);
+                        settled.extend(batch.iter().map(|g| g.key.clone()));
                         pending.retain(|k| batch.iter().all(|g| g.key != *k));
                     }
                     Err(Rejected::Conflict(messages)) => {
                         conflict = Some(messages);
                         break;
                     }
-                    Err(Rejected::Failed(e)) => return Err(e),
+                    Err(Rejected::Failed(e)) => {
+                        settled.extend(noop);
+                        return Err(e);
+                    }
                 }
             }
             match conflict {
-                None => return Ok(report),
+                None => return Ok(()),
                 Some(messages) => {
+                    let messages: Vec<String> =
+                        messages.into_iter().map(|m| self.scrub(m)).collect();
                     tracing::debug!(zone = %zone.name, attempt, ?messages, "route53 compare-and-swap conflict; reading again");
                     last_conflict = messages;
                     exact = true;

@@ -7,7 +7,7 @@ use aws_sdk_route53::types::{ResourceRecordSet, RrType};
 use dns_core::{Error, Name, RecordType, Result};
 
 use crate::encode;
-use crate::error::convert;
+use crate::error::{Attempts, convert_after};
 use crate::native::NativeRecordSet;
 use crate::plan::{Current, Key};
 use crate::provider::{Route53Provider, bare_id};
@@ -83,7 +83,13 @@ impl Route53Provider {
                 .set_start_record_type(start.rtype.clone())
                 .set_start_record_identifier(start.identifier.clone());
         }
-        let out = call.send().await.map_err(|e| convert(e, Some(zone_id)))?;
+        let attempts = Attempts::default();
+        let out = call
+            .customize()
+            .interceptor(attempts.clone())
+            .send()
+            .await
+            .map_err(|e| convert_after(e, Some(zone_id), &attempts))?;
         let next = if out.is_truncated() {
             out.next_record_name().map(|name| Start {
                 name: name.to_owned(),

@@ -14,12 +14,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use dns_core::{
-    Change, DnsProvider, DnsProviderExt, Error, Name, Precondition, RData, RecordSet, RecordType,
-    RetryPolicy, Srv, conformance,
+    Change, DnsProvider, DnsProviderExt, Error, Name, RData, RecordSet, RecordType, Srv,
+    conformance,
 };
-use dns_route53::Routing;
+use dns_route53::{Route53Builder, Routing};
 use dns_testkit::route53::{BatchOutcome, FakeAlias, FakeRecordSet, FakeRoute53};
-use support::fake::{fake_with_zone, provider};
+use support::fake::{fake_with_zone, fast_retry, provider};
 
 fn name(s: &str) -> Name {
     Name::parse(s).unwrap()
@@ -48,7 +48,9 @@ fn assert_no_duplicates(fake: &FakeRoute53, zone_id: &str) {
 async fn providers(fake: &FakeRoute53, n: usize) -> Vec<Arc<dyn DnsProvider>> {
     let mut out: Vec<Arc<dyn DnsProvider>> = Vec::new();
     for _ in 0..n {
-        out.push(Arc::new(provider(fake, |b| b).await));
+        out.push(Arc::new(
+            provider(fake, |b| b.with_max_cas_attempts(30)).await,
+        ));
     }
     out
 }
@@ -58,7 +60,23 @@ async fn whole_conformance_suite_with_50_separate_providers() {
     let (fake, zone) = fake_with_zone("conformance.test.").await;
     fake.set_latency(Duration::from_millis(2));
     let all = providers(&fake, 50).await;
-    conformance::run_all(&all, &zone, &conformance::Config::default()).await;
+    let client = format!("{:?}", provider(&fake, |b| b).await.client());
+    let counted = fake.clone();
+    let config = conformance::Config::default()
+        .with_request_counter(move || usize::try_from(counted.requests().total).unwrap())
+        .with_secret("fake-test-secret-do-not-log")
+        .with_shown(format!(
+            "{:?}",
+            dns_route53::Route53Builder::new().with_session_credentials(
+                "AKID",
+                "fake-test-secret-do-not-log",
+                "session-tok-1"
+            )
+        ))
+        .with_secret("session-tok-1")
+        .with_shown(client)
+        .with_faults(Arc::new(fake.clone()));
+    conformance::run_all(&all, &zone, &config).await;
     // The registry's concurrency check (moved out of the provider suite with
     // the registry) drives writers into each other's compare-and-swaps.
     dns_sd_registry::suite::concurrent_registrations(&all, &zone, 50).await;
@@ -85,7 +103,9 @@ async fn registrations_complete_with_30_percent_throttled() {
     // give the SDK 10 (one in 170,000).
     let mut all: Vec<Arc<dyn DnsProvider>> = Vec::new();
     for _ in 0..50 {
-        all.push(Arc::new(provider(&fake, |b| b.with_max_attempts(10)).await));
+        all.push(Arc::new(
+            provider(&fake, |b| b.with_retry(fast_retry(10))).await,
+        ));
     }
     dns_sd_registry::suite::concurrent_registrations(&all, &zone, 50).await;
     let counts = fake.requests();
@@ -101,7 +121,7 @@ async fn prior_request_not_complete_is_retried() {
     let (fake, zone) = fake_with_zone("busy.test.").await;
     fake.set_seed(3);
     fake.set_prior_request_share(0.5);
-    let p = provider(&fake, |b| b.with_max_attempts(10)).await;
+    let p = provider(&fake, |b| b.with_retry(fast_retry(10))).await;
     for i in 0..10 {
         p.add(
             &zone,
@@ -120,7 +140,7 @@ async fn prior_request_not_complete_is_retried() {
 
     // With retries exhausted the error says so and is retryable.
     fake.set_prior_request_share(1.0);
-    let once = provider(&fake, |b| b.with_max_attempts(1)).await;
+    let once = provider(&fake, |b| b.with_retry(fast_retry(1))).await;
     let err = once
         .add(
             &zone,
@@ -139,12 +159,14 @@ async fn prior_request_not_complete_is_retried() {
 async fn throttling_is_rate_limited_and_retryable() {
     let (fake, zone) = fake_with_zone("slow.test.").await;
     fake.set_throttle_share(1.0);
-    let p = provider(&fake, |b| b.with_max_attempts(2)).await;
+    let p = provider(&fake, |b| b.with_retry(fast_retry(2))).await;
     let err = p.list_record_sets(&zone).await.unwrap_err();
-    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+    assert!(matches!(err.root(), Error::RateLimited { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(err.to_string().contains("request id"), "{err}");
     assert_eq!(fake.requests().throttled, 2, "the SDK retried once");
+    assert_eq!(err.attempts(), 2, "the error says it was retried: {err}");
+    assert!(err.to_string().ends_with("(after 2 attempts)"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -159,8 +181,7 @@ async fn fifty_writers_into_one_srv_set_lose_nothing() {
         tasks.spawn(async move {
             let port = 8000 + u16::try_from(i).unwrap();
             let set = RecordSet::new(owner, 60, [srv(port)]).unwrap();
-            p.apply_with_retry(&zone, &[Change::Add(set)], &RetryPolicy::default())
-                .await
+            p.apply(&zone, &[Change::Add(set)]).await
         });
     }
     let mut requests = 0;
@@ -454,83 +475,9 @@ async fn alias_and_routing_sets_are_listed_but_never_touched() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn bad_input_fails_before_any_request() {
-    let (fake, zone) = fake_with_zone("bad.test.").await;
-    let p = provider(&fake, |b| b).await;
-    fake.reset_counts();
-    let outside = RecordSet::new(name("www.elsewhere.test"), 60, [a(1)]).unwrap();
-    let err = p.add(&zone, outside).await.unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidInput(ref m) if m.contains("not inside zone")),
-        "{err}"
-    );
-    let long_label = Name::parse(&format!("{}.bad.test", "x".repeat(64)));
-    assert!(long_label.is_err(), "a 64-octet label cannot even be named");
-    let ip_target = RecordSet::new(
-        name("_x._tcp.bad.test"),
-        60,
-        [RData::SRV(Srv::new(0, 0, 80, name("192.0.2.1")))],
-    )
-    .unwrap();
-    let err = p.add(&zone, ip_target).await.unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidInput(ref m) if m.contains("not a host name")),
-        "{err}"
-    );
-    let guarded = Change::Require(Precondition::absent(name("x.bad.test"), RecordType::A));
-    assert!(matches!(
-        p.apply(&zone, &[guarded]).await,
-        Err(Error::Unsupported { .. })
-    ));
-    let huge = RecordSet::new(name("big.bad.test"), 60, (0..401).map(a)).unwrap();
-    assert!(matches!(
-        p.add(&zone, huge).await,
-        Err(Error::InvalidInput(_))
-    ));
-    assert_eq!(fake.requests().total, 0, "nothing was sent");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_retry_after_a_lost_answer_duplicates_nothing() {
-    // The first attempt lands but its answer comes too late: the caller
-    // sees a timeout and tries again.
-    let (fake, zone) = fake_with_zone("lost.test.").await;
-    let owner = name("www.lost.test");
-    let quick = provider(&fake, |b| {
-        b.with_timeout(Duration::from_millis(300))
-            .with_max_attempts(1)
-    })
-    .await;
-    quick
-        .add(&zone, RecordSet::new(owner.clone(), 60, [a(1)]).unwrap())
-        .await
-        .unwrap();
-    fake.set_latency(Duration::from_millis(400));
-    let err = quick
-        .add(&zone, RecordSet::new(owner.clone(), 60, [a(2)]).unwrap())
-        .await
-        .unwrap_err();
-    assert!(err.is_retryable(), "{err:?}");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    fake.set_latency(Duration::ZERO);
-    quick
-        .add(&zone, RecordSet::new(owner.clone(), 60, [a(2)]).unwrap())
-        .await
-        .unwrap();
-    let sets = fake.record_sets(&zone.id);
-    let www = sets
-        .iter()
-        .find(|s| s.name == "www.lost.test." && s.rtype == "A")
-        .unwrap();
-    let mut values = www.values.clone();
-    values.sort();
-    assert_eq!(values, ["10.0.0.1", "10.0.0.2"]);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn auth_failures_and_missing_zones() {
     let (fake, zone) = fake_with_zone("auth.test.").await;
-    let p = provider(&fake, |b| b.with_max_attempts(1)).await;
+    let p = provider(&fake, |b| b.with_retry(fast_retry(1))).await;
     fake.set_auth_failure(true);
     let err = p.list_zones().await.unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err:?}");
@@ -555,19 +502,6 @@ async fn auth_failures_and_missing_zones() {
         .build()
         .await;
     assert!(matches!(none, Err(Error::Auth { .. })));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn debug_output_hides_the_secret() {
-    let (fake, _) = fake_with_zone("debug.test.").await;
-    let builder = dns_route53::Route53Builder::new()
-        .with_endpoint_url(fake.endpoint())
-        .with_credentials("AKIDFAKETEST", "fake-test-secret-do-not-log");
-    let shown = format!("{builder:?}");
-    assert!(!shown.contains("fake-test-secret"), "{shown}");
-    let p = builder.build().await.unwrap();
-    let shown = format!("{p:?} {:?}", p.client());
-    assert!(!shown.contains("fake-test-secret"), "{shown}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -605,4 +539,88 @@ async fn waiting_for_insync() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not INSYNC"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_split_apply_that_fails_says_which_changes_took_effect() {
+    let (fake, zone) = fake_with_zone("split.test.").await;
+    let p = provider(&fake, |b| b).await;
+    // 1,500 single-value sets, then a CNAME beside the last A: the planner
+    // packs 1,000 records into the first batch and the rest, CNAME
+    // included, into the second, which Route 53 refuses.
+    let mut changes: Vec<Change> = (0..1_500u32)
+        .map(|i| {
+            Change::Add(RecordSet::new(name(&format!("h{i}.split.test")), 60, [a(i)]).unwrap())
+        })
+        .collect();
+    changes.push(Change::Upsert(
+        RecordSet::new(
+            name("h1499.split.test"),
+            60,
+            [RData::CNAME(name("elsewhere.split.test"))],
+        )
+        .unwrap(),
+    ));
+    fake.reset_counts();
+    let err = p.apply(&zone, &changes).await.unwrap_err();
+    let applied = err.applied().expect("a partial failure").to_vec();
+    assert_eq!(applied, (0..1_000).collect::<Vec<usize>>(), "{err}");
+    match &err {
+        Error::PartiallyApplied { total, report, .. } => {
+            assert_eq!(*total, 1_501);
+            assert_eq!(report.change_ids.len(), 1, "one batch went through");
+            assert!(!report.atomic);
+        }
+        other => panic!("expected PartiallyApplied, got {other:?}"),
+    }
+    assert!(!err.is_retryable(), "the CNAME clash stays: {err}");
+    let batches = fake.batches();
+    assert_eq!(batches.len(), 2);
+    assert!(matches!(batches[0].outcome, BatchOutcome::Accepted { .. }));
+    assert!(matches!(batches[1].outcome, BatchOutcome::Rejected { .. }));
+    // The fake holds exactly what the error says.
+    let names: HashSet<String> = fake
+        .record_sets(&zone.id)
+        .into_iter()
+        .filter(|s| s.rtype == "A")
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(names.len(), 1_000);
+    assert!(names.contains("h999.split.test.") && !names.contains("h1000.split.test."));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persistent_5xx_costs_one_request_per_attempt_of_the_first_read() {
+    let (fake, zone) = fake_with_zone("down.test.").await;
+    let p = provider(&fake, |b| {
+        b.with_retry(
+            Route53Builder::default_retry()
+                .with_initial_backoff(Duration::from_millis(5))
+                .with_max_backoff(Duration::from_millis(20)),
+        )
+    })
+    .await;
+    let instance = name("web._http._tcp.down.test");
+    let registration = [
+        Change::Add(
+            RecordSet::new(
+                name("_http._tcp.down.test"),
+                60,
+                [RData::PTR(instance.clone())],
+            )
+            .unwrap(),
+        ),
+        Change::Upsert(RecordSet::new(instance.clone(), 60, [srv(8080)]).unwrap()),
+        Change::Add(RecordSet::new(name("host.down.test"), 60, [a(1)]).unwrap()),
+    ];
+    fake.set_server_error_share(1.0);
+    fake.reset_counts();
+    let err = p.apply(&zone, &registration).await.unwrap_err();
+    let counts = fake.requests();
+    // The default policy: 5 attempts of the read that plans the batch; the
+    // batch itself is never sent.
+    assert_eq!(err.attempts(), 5, "{err}");
+    assert!(err.is_retryable());
+    assert_eq!(counts.total, 5, "{counts:?}");
+    assert_eq!(counts.change_resource_record_sets, 0);
 }

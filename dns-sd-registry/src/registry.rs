@@ -2,13 +2,11 @@
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use dns_core::{
     Change, DnsProvider, Error, Name, Precondition, RData, RecordSet, RecordType, Result,
     ServiceInstance, Zone,
 };
-use rand::RngExt;
 
 use crate::plan::{LeaveState, plan_leave, plan_restore, targets_of_host};
 use crate::report::{RegistryReport, TxtPolicy};
@@ -252,7 +250,9 @@ impl ServiceRegistry {
                     });
                 }
                 tracing::debug!("concurrent change, reading again: {message}");
-                tokio::time::sleep(conflict_pause(report.conflicts)).await;
+                // The one jittered pause every compare-and-swap loop in the
+                // workspace uses, so racing writers do not collide in step.
+                tokio::time::sleep(dns_core::conflict_backoff(report.conflicts)).await;
                 Ok(false)
             }
             Err(e) => Err(e),
@@ -675,11 +675,4 @@ fn pointing_at(listing: &[RecordSet], host: &Name) -> Option<Name> {
         .filter(|s| s.record_type() == RecordType::SRV)
         .find(|s| s.values().iter().any(|v| v.target_name() == Some(host)))
         .map(|s| s.name().clone())
-}
-
-/// A short random pause after a conflict, growing with the count, so
-/// racing writers do not collide again in step.
-fn conflict_pause(conflicts: u32) -> Duration {
-    let ceiling = 5 * u64::from(conflicts.min(20));
-    Duration::from_millis(rand::rng().random_range(0..=ceiling))
 }

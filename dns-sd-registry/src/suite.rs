@@ -469,8 +469,12 @@ impl DnsProvider for JoinDuringRead {
         }
         Ok(seen)
     }
-    async fn apply(&self, zone: &Zone, changes: &[Change]) -> dns_core::Result<ApplyReport> {
-        self.inner.apply(zone, changes).await
+    async fn apply_validated(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+    ) -> dns_core::Result<ApplyReport> {
+        self.inner.apply_validated(zone, changes).await
     }
     fn validate(&self, zone: &Zone, changes: &[Change]) -> dns_core::Result<()> {
         self.inner.validate(zone, changes)

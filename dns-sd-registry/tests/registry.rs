@@ -92,9 +92,13 @@ impl DnsProvider for Counting {
         self.call()?;
         self.inner.get_record_set(zone, name, rtype).await
     }
-    async fn apply(&self, zone: &Zone, changes: &[Change]) -> dns_core::Result<ApplyReport> {
+    async fn apply_validated(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+    ) -> dns_core::Result<ApplyReport> {
         self.call()?;
-        self.inner.apply(zone, changes).await
+        self.inner.apply_validated(zone, changes).await
     }
 }
 

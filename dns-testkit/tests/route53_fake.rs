@@ -1431,3 +1431,52 @@ async fn concurrent_swaps_conflict_but_stay_consistent() {
     assert_eq!(counts.list_resource_record_sets, 20);
     assert_eq!(counts.changes_accepted + counts.changes_rejected, 20);
 }
+
+#[tokio::test]
+async fn server_errors_are_http_500_and_change_nothing() {
+    let (fake, client, zone) = setup().await;
+    fake.set_server_error_share(1.0);
+    let error = submit(
+        &client,
+        &zone,
+        [create("x.example.com", "A", 60, &["192.0.2.1"])],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.raw_response().unwrap().status().as_u16(), 500);
+    assert_eq!(error.into_service_error().code(), Some("InternalFailure"));
+    fake.set_server_error_share(0.0);
+    assert!(contents(&fake, &zone).is_empty());
+    let counts = fake.requests();
+    assert_eq!((counts.server_errors, counts.total), (1, 1));
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_a_503_for_a_change_that_was_made() {
+    let (fake, client, zone) = setup().await;
+    fake.lose_next_answers(1);
+    let error = submit(
+        &client,
+        &zone,
+        [create("x.example.com", "A", 60, &["192.0.2.1"])],
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(error.raw_response().unwrap().status().as_u16(), 503);
+    // The change was made, and the log says so.
+    assert_eq!(contents(&fake, &zone).len(), 1);
+    assert!(matches!(
+        fake.batches()[0].outcome,
+        BatchOutcome::Accepted { .. }
+    ));
+    // Only the next one: the one after is answered normally.
+    submit(
+        &client,
+        &zone,
+        [create("y.example.com", "A", 60, &["192.0.2.2"])],
+    )
+    .await
+    .unwrap();
+    let counts = fake.requests();
+    assert_eq!((counts.lost_answers, counts.changes_accepted), (1, 2));
+}

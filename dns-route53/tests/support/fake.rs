@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use dns_core::{Name, Zone};
+use dns_core::{Name, RetryPolicy, Zone};
 use dns_route53::{Route53Builder, Route53Provider};
 use dns_testkit::route53::FakeRoute53;
 
@@ -24,9 +24,22 @@ pub(crate) async fn provider(
         Route53Builder::new()
             .with_endpoint_url(fake.endpoint())
             .with_credentials("AKIDFAKETEST", "fake-test-secret-do-not-log")
-            .with_backoff(Duration::from_millis(5), Duration::from_millis(100)),
+            .with_retry(
+                RetryPolicy::new()
+                    .with_initial_backoff(Duration::from_millis(5))
+                    .with_max_backoff(Duration::from_millis(100)),
+            ),
     )
     .build()
     .await
     .expect("provider")
+}
+
+/// `attempts` attempts per request with backoff from 5 ms to 100 ms.
+#[allow(dead_code)] // the bench includes this module too
+pub(crate) fn fast_retry(attempts: u32) -> RetryPolicy {
+    RetryPolicy::new()
+        .with_max_attempts(attempts)
+        .with_initial_backoff(Duration::from_millis(5))
+        .with_max_backoff(Duration::from_millis(100))
 }

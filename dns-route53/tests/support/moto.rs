@@ -39,7 +39,11 @@ impl Moto {
             Route53Builder::new()
                 .with_endpoint_url(self.endpoint())
                 .with_credentials("AKIDMOTOTEST", "moto-test-secret")
-                .with_backoff(Duration::from_millis(20), Duration::from_millis(200)),
+                .with_retry(
+                    dns_core::RetryPolicy::new()
+                        .with_initial_backoff(Duration::from_millis(20))
+                        .with_max_backoff(Duration::from_millis(200)),
+                ),
         )
         .build()
         .await

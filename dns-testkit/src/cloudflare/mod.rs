@@ -332,3 +332,40 @@ impl FakeCloudflare {
         zone.records.clone()
     }
 }
+
+/// The conformance suite's fault hook: [`Fault::Throttle`](dns_core::conformance::Fault::Throttle) is
+/// [`set_throttle`](FakeCloudflare::set_throttle) with `retry-after: 0`,
+/// [`Fault::ServerError`](dns_core::conformance::Fault::ServerError) [`set_server_errors`](FakeCloudflare::set_server_errors),
+/// [`Fault::LoseAnswers`](dns_core::conformance::Fault::LoseAnswers) [`lose_next_answers`](FakeCloudflare::lose_next_answers)
+/// (so give the client a timeout shorter than
+/// [`with_lost_answer_delay`](FakeCloudflare::with_lost_answer_delay));
+/// each call first turns the others off.
+///
+/// ```
+/// use dns_core::conformance::{Fault, FaultInjector};
+/// use dns_testkit::cloudflare::FakeCloudflare;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let fake = FakeCloudflare::start().await;
+/// fake.set(Fault::Throttle(0.5));
+/// fake.set(Fault::Off);
+/// # });
+/// ```
+impl dns_core::conformance::FaultInjector for FakeCloudflare {
+    fn set(&self, fault: dns_core::conformance::Fault) {
+        use dns_core::conformance::Fault;
+        let mut state = self.server.lock();
+        let knobs = &mut state.knobs;
+        knobs.throttle_share = 0.0;
+        knobs.server_error_share = 0.0;
+        knobs.lost_answers = 0;
+        match fault {
+            Fault::Throttle(share) => {
+                knobs.throttle_share = share;
+                knobs.retry_after_secs = 0;
+            }
+            Fault::ServerError(share) => knobs.server_error_share = share,
+            Fault::LoseAnswers(n) => knobs.lost_answers = n,
+            _ => {}
+        }
+    }
+}

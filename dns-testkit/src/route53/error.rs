@@ -50,6 +50,21 @@ impl ApiError {
         Self::new(400, "Throttling", "Rate exceeded")
     }
 
+    /// 500 `InternalFailure`, a server-side error.
+    pub(crate) fn internal_failure() -> Self {
+        Self::new(
+            500,
+            "InternalFailure",
+            "The request processing has failed because of an unknown error.",
+        )
+    }
+
+    /// 503 `ServiceUnavailable`, as a gateway answers when the service's
+    /// own answer was lost.
+    pub(crate) fn service_unavailable() -> Self {
+        Self::new(503, "ServiceUnavailable", "Service Unavailable")
+    }
+
     /// 400 `PriorRequestNotComplete`.
     pub(crate) fn prior_request_not_complete() -> Self {
         Self::new(

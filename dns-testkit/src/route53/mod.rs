@@ -18,7 +18,7 @@
 //! * `GetChange`: PENDING for [`FakeRoute53::set_insync_after`] polls,
 //!   then INSYNC.
 //!
-//! Knobs make it throttle (`Throttling`, HTTP 400), refuse changes with
+//! Knobs make it throttle (`Throttling`, HTTP 400), answer HTTP 500, lose the answer of an applied change (HTTP 503), refuse changes with
 //! `PriorRequestNotComplete`, fail authentication, or delay every answer.
 //!
 //! # Errors on the wire
@@ -164,6 +164,22 @@ impl FakeRoute53 {
         self.server.lock().knobs.prior_request_share = share;
     }
 
+    /// Answers this share (0.0–1.0) of all requests, of any operation, with
+    /// HTTP 500 `InternalFailure`, without touching the state. Drawn before
+    /// throttling, from the same seeded generator.
+    pub fn set_server_error_share(&self, share: f64) {
+        self.server.lock().knobs.server_error_share = share;
+    }
+
+    /// Applies the next `n` `ChangeResourceRecordSets` requests that
+    /// succeed, but answers each with HTTP 503 `ServiceUnavailable`, as a
+    /// gateway does when the service's answer was lost: the change is made
+    /// and the client believes it failed. Counted in
+    /// [`RequestCounts::lost_answers`]; the batch log shows them accepted.
+    pub fn lose_next_answers(&self, n: usize) {
+        self.server.lock().knobs.lost_answers = n;
+    }
+
     /// Reseeds the generator that draws the throttling and prior-request
     /// shares (the seed is 0 until this is called), so runs repeat.
     pub fn set_seed(&self, seed: u64) {
@@ -254,5 +270,37 @@ impl FakeRoute53 {
         let mut state = self.server.lock();
         state.counts = RequestCounts::default();
         state.batches.clear();
+    }
+}
+
+/// The conformance suite's fault hook: [`Fault::Throttle`](dns_core::conformance::Fault::Throttle) is
+/// [`set_throttle_share`](FakeRoute53::set_throttle_share),
+/// [`Fault::ServerError`](dns_core::conformance::Fault::ServerError) [`set_server_error_share`](FakeRoute53::set_server_error_share),
+/// [`Fault::LoseAnswers`](dns_core::conformance::Fault::LoseAnswers) [`lose_next_answers`](FakeRoute53::lose_next_answers);
+/// each call first turns the others off.
+///
+/// ```
+/// use dns_core::conformance::{Fault, FaultInjector};
+/// use dns_testkit::route53::FakeRoute53;
+/// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+/// let fake = FakeRoute53::start().await;
+/// fake.set(Fault::ServerError(1.0));
+/// fake.set(Fault::Off);
+/// # });
+/// ```
+impl dns_core::conformance::FaultInjector for FakeRoute53 {
+    fn set(&self, fault: dns_core::conformance::Fault) {
+        use dns_core::conformance::Fault;
+        let mut state = self.server.lock();
+        let knobs = &mut state.knobs;
+        knobs.throttle_share = 0.0;
+        knobs.server_error_share = 0.0;
+        knobs.lost_answers = 0;
+        match fault {
+            Fault::Throttle(share) => knobs.throttle_share = share,
+            Fault::ServerError(share) => knobs.server_error_share = share,
+            Fault::LoseAnswers(n) => knobs.lost_answers = n,
+            _ => {}
+        }
     }
 }

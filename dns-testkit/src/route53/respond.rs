@@ -103,6 +103,9 @@ pub(crate) fn respond(state: &mut State, request: &Request) -> ResponseTemplate 
     let result = if state.knobs.auth_failure {
         state.counts.auth_failures += 1;
         Err(ApiError::auth_failure())
+    } else if fake_http::roll(&mut state.rng, state.knobs.server_error_share) {
+        state.counts.server_errors += 1;
+        Err(ApiError::internal_failure())
     } else if fake_http::roll(&mut state.rng, state.knobs.throttle_share) {
         state.counts.throttled += 1;
         Err(ApiError::throttling())
@@ -112,6 +115,16 @@ pub(crate) fn respond(state: &mut State, request: &Request) -> ResponseTemplate 
     if let (Op::ChangeRecordSets(zone_id), Some(parsed)) = (&op, &parsed) {
         log_batch(state, zone_id, parsed, &result);
     }
+    let lose =
+        matches!(op, Op::ChangeRecordSets(_)) && result.is_ok() && state.knobs.lost_answers > 0;
+    let result = if lose {
+        // Applied (and logged as accepted), but the client never hears so.
+        state.knobs.lost_answers -= 1;
+        state.counts.lost_answers += 1;
+        Err(ApiError::service_unavailable())
+    } else {
+        result
+    };
     let request_id = ids::request_id();
     let (status, body) = match result {
         Ok(reply) => (200, reply.body),

@@ -61,6 +61,8 @@ pub(crate) struct Knobs {
     pub(crate) auth_failure: bool,
     pub(crate) insync_after: u32,
     pub(crate) modelled_messages: bool,
+    pub(crate) server_error_share: f64,
+    pub(crate) lost_answers: usize,
 }
 
 impl Default for Knobs {
@@ -72,6 +74,8 @@ impl Default for Knobs {
             auth_failure: false,
             insync_after: 1,
             modelled_messages: true,
+            server_error_share: 0.0,
+            lost_answers: 0,
         }
     }
 }

@@ -113,6 +113,12 @@ pub struct RequestCounts {
     pub get_change: u64,
     /// Requests of any operation answered with `Throttling`.
     pub throttled: u64,
+    /// Requests of any operation answered with the injected 500
+    /// `InternalFailure` ([`FakeRoute53::set_server_error_share`](super::FakeRoute53::set_server_error_share)).
+    pub server_errors: u64,
+    /// Change batches applied whose answer was replaced by a 503
+    /// ([`FakeRoute53::lose_next_answers`](super::FakeRoute53::lose_next_answers)).
+    pub lost_answers: u64,
     /// Requests of any operation answered with the auth failure.
     pub auth_failures: u64,
     /// Requests the fake does not implement (answered `InvalidInput`).
