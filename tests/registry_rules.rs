@@ -47,3 +47,104 @@ async fn rules_moto_can_hold_on_moto() {
     let p = peer.provider();
     suite::shared_host_keeps_its_address(p, &peer.zone).await;
 }
+
+/// One retry layer, measured end to end: a registration and a
+/// deregistration through the registry against a provider that answers
+/// every request with a 5xx cost exactly the provider's attempts of the
+/// first call (the default policies: Route 53 5, Cloudflare 8), send no
+/// write, and come back retryable, saying how often they were tried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persistent_5xx_costs_one_calls_attempts_through_the_registry() {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use dns_cloudflare::{CloudflareBuilder, RequestBudget};
+    use dns_core::{Name, RetryPolicy, ServiceInstance, Target, TxtProperties, Zone};
+    use dns_route53::Route53Builder;
+    use dns_sd_registry::ServiceRegistry;
+    use dns_testkit::cloudflare::FakeCloudflare;
+    use dns_testkit::route53::FakeRoute53;
+
+    let web = |domain: &str| {
+        let domain = Name::parse(domain).expect("domain");
+        ServiceInstance::new("web", "_http._tcp".parse().expect("type"), domain.clone())
+            .expect("instance")
+            .with_target(
+                Target::new(Name::parse_relative("h1", &domain).expect("host"), 80)
+                    .with_address("192.0.2.1".parse().expect("ip")),
+            )
+            .with_txt(TxtProperties::new().with("v", "1").expect("txt"))
+    };
+    // The default policies, with their waits shortened (attempts unchanged).
+    let fast = |policy: RetryPolicy| {
+        policy
+            .with_initial_backoff(Duration::from_millis(5))
+            .with_max_backoff(Duration::from_millis(20))
+    };
+
+    let r53 = FakeRoute53::start().await;
+    let id = r53.create_zone("down.test.", false);
+    let provider = Route53Builder::new()
+        .with_endpoint_url(r53.endpoint())
+        .with_credentials("AKIDE2ETEST", "e2e-test-secret")
+        .with_retry(fast(Route53Builder::default_retry()))
+        .build()
+        .await
+        .expect("provider");
+    let zone = Zone::new(id, Name::parse("down.test").expect("apex"));
+    let registry = ServiceRegistry::new(Arc::new(provider)).with_zone(zone);
+    r53.set_server_error_share(1.0);
+    for leaving in [false, true] {
+        r53.reset_counts();
+        let instance = web("down.test");
+        let err = if leaving {
+            registry.deregister(&instance).await
+        } else {
+            registry.register(&instance).await
+        }
+        .expect_err("every request fails");
+        let counts = r53.requests();
+        assert_eq!(err.attempts(), 5, "route53: {err}");
+        assert!(err.is_retryable(), "route53: {err}");
+        assert_eq!(counts.total, 5, "route53 (leaving: {leaving}): {counts:?}");
+        assert_eq!(
+            counts.change_resource_record_sets, 0,
+            "no write may be sent"
+        );
+    }
+
+    let cf = FakeCloudflare::start().await;
+    let id = cf.add_zone("down.example");
+    let provider = CloudflareBuilder::new()
+        .with_token(cf.token())
+        .with_base_url(cf.uri())
+        .with_allow_http(true)
+        .with_request_budget(RequestBudget::unlimited())
+        .with_retry(fast(RetryPolicy::default()))
+        .build()
+        .expect("provider");
+    let zone = Zone::new(id, Name::parse("down.example").expect("apex"));
+    let registry = ServiceRegistry::new(Arc::new(provider)).with_zone(zone);
+    cf.set_server_errors(1.0);
+    for leaving in [false, true] {
+        let before = cf.request_count();
+        let instance = web("down.example");
+        let err = if leaving {
+            registry.deregister(&instance).await
+        } else {
+            registry.register(&instance).await
+        }
+        .expect_err("every request fails");
+        assert_eq!(err.attempts(), 8, "cloudflare: {err}");
+        assert!(err.is_retryable(), "cloudflare: {err}");
+        let sent: Vec<String> = cf.requests()[before..]
+            .iter()
+            .map(|r| r.method.clone())
+            .collect();
+        assert_eq!(sent.len(), 8, "cloudflare (leaving: {leaving}): {sent:?}");
+        assert!(
+            sent.iter().all(|m| m == "GET"),
+            "no write may be sent: {sent:?}"
+        );
+    }
+}

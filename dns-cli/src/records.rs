@@ -246,15 +246,22 @@ async fn apply(
     let mut requests = 0;
     if yes {
         // The provider retries what can be retried: no second layer here.
-        let report = target
-            .provider
-            .apply(&zone, changes)
-            .await
-            .context(format_args!(
-                "applying {} change(s) to {}",
-                changes.len(),
-                zone.name
-            ))?;
+        let report = match target.provider.apply(&zone, changes).await {
+            Ok(report) => report,
+            Err(e) => {
+                // A split apply that failed part-way: say exactly which
+                // changes took effect, numbered as in the file.
+                let partial = e
+                    .applied()
+                    .map(|done| format!(" ({})", partial_note(done, changes.len())))
+                    .unwrap_or_default();
+                return Err(e).context(format_args!(
+                    "applying {} change(s) to {}{partial}",
+                    changes.len(),
+                    zone.name
+                ));
+            }
+        };
         applied = true;
         requests = report.requests;
     }
@@ -419,5 +426,52 @@ mod tests {
         );
         assert_eq!(steps[2].before.as_ref().unwrap().values.len(), 2);
         assert!(steps[2].after.is_none());
+    }
+}
+
+/// What a part-way failure of `records apply` tells the operator: the
+/// changes that took effect, as 1-based ranges in file order.
+fn partial_note(done: &[usize], total: usize) -> String {
+    let mut ranges: Vec<String> = Vec::new();
+    let mut sorted = done.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut i = 0;
+    while i < sorted.len() {
+        let start = sorted[i];
+        let mut end = start;
+        while i + 1 < sorted.len() && sorted[i + 1] == end + 1 {
+            i += 1;
+            end = sorted[i];
+        }
+        ranges.push(if start == end {
+            format!("{}", start + 1)
+        } else {
+            format!("{}-{}", start + 1, end + 1)
+        });
+        i += 1;
+    }
+    let applied = if ranges.is_empty() {
+        "none".to_owned()
+    } else {
+        ranges.join(", ")
+    };
+    format!(
+        "applied before the failure: changes {applied} of {total}, numbered as in the file; \
+         the others were not applied, and applying the file again completes it"
+    )
+}
+
+#[cfg(test)]
+mod partial_tests {
+    use super::partial_note;
+
+    #[test]
+    fn applied_changes_are_listed_as_ranges_in_file_order() {
+        let note = partial_note(&(0..1000).collect::<Vec<_>>(), 1501);
+        assert!(note.contains("changes 1-1000 of 1501"), "{note}");
+        let note = partial_note(&[4, 0, 1, 2, 7], 9);
+        assert!(note.contains("changes 1-3, 5, 8 of 9"), "{note}");
+        assert!(partial_note(&[], 3).contains("changes none of 3"));
     }
 }

@@ -627,3 +627,47 @@ async fn a_join_without_txt_keeps_the_instances_txt() {
         "{zone:?}"
     );
 }
+
+#[tokio::test]
+async fn records_apply_that_fails_part_way_says_which_changes_took_effect() {
+    let fake = FakeRoute53::start().await;
+    let id = fake.create_zone("example.com", false);
+    // 1,500 new names, then a CNAME beside the last one's A record: Route
+    // 53's limit of 1,000 records per batch puts the CNAME in the second
+    // batch, which Route 53 refuses after the first went through.
+    let mut changes: Vec<serde_json::Value> = (0..1_500u32)
+        .map(|i| {
+            serde_json::json!({"action": "add", "name": format!("h{i}.example.com"), "type": "A",
+                               "ttl": 60, "values": [format!("10.0.{}.{}", i / 250, i % 250)]})
+        })
+        .collect();
+    changes.push(
+        serde_json::json!({"action": "upsert", "name": "h1499.example.com", "type": "CNAME",
+                                    "ttl": 60, "values": ["elsewhere.example.com."]}),
+    );
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("partial-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("changes.json");
+    std::fs::write(&file, serde_json::to_string(&changes).unwrap()).unwrap();
+    let out = route53(
+        &fake,
+        &argv(&format!("records apply {} --yes", file.to_str().unwrap())),
+    )
+    .await;
+    out.fails(
+        1,
+        &[
+            "applying 1501 change(s)",
+            "applied before the failure: changes 1-1000 of 1501",
+        ],
+    );
+    let a_sets = route53_zone(&fake, &id)
+        .iter()
+        .filter(|line| line.contains(" A "))
+        .count();
+    assert_eq!(
+        a_sets, 1_000,
+        "the zone holds exactly what the message says"
+    );
+}
