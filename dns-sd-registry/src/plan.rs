@@ -25,6 +25,11 @@ pub struct LeaveState {
     /// and is not one of the leaving values. A host missing from the map
     /// was not checked, and keeps its addresses (the safe side).
     pub host_users: BTreeMap<Name, Vec<Name>>,
+    /// The SRV sets of those other owners, as listed: with preconditions a
+    /// leave that keeps a host's addresses because of one of them guards
+    /// its batch with "that set is unchanged", so when that owner leaves at
+    /// the same moment one of the two plans again and takes the addresses.
+    pub user_sets: Vec<RecordSet>,
 }
 
 impl LeaveState {
@@ -59,6 +64,7 @@ impl LeaveState {
                 .cloned()
         };
         let mut host_users = BTreeMap::new();
+        let mut user_sets: Vec<RecordSet> = Vec::new();
         for host in hosts {
             let users: Vec<Name> = listing
                 .iter()
@@ -74,12 +80,23 @@ impl LeaveState {
                 })
                 .map(|s| s.name().clone())
                 .collect();
+            for owner in users.iter().filter(|o| *o != instance) {
+                let set = listing
+                    .iter()
+                    .find(|s| s.name() == owner && s.record_type() == RecordType::SRV);
+                if let Some(set) = set
+                    && !user_sets.contains(set)
+                {
+                    user_sets.push(set.clone());
+                }
+            }
             host_users.insert(host.clone(), users);
         }
         Self {
             srv: find(RecordType::SRV),
             txt: find(RecordType::TXT),
             host_users,
+            user_sets,
         }
     }
 }
@@ -158,9 +175,10 @@ pub fn targets_of_host(
 /// addresses go only when nothing in `state.host_users` still points at it.
 ///
 /// With `caps.preconditions` the batch is guarded by "the SRV set is still
-/// exactly what was read" (and, when addresses go, "the address sets are
-/// still what was read"), so a concurrent join makes it fail and the caller
-/// plans again from a fresh read. Without, the batch removes only values
+/// exactly what was read" (and, when a host keeps its addresses because of
+/// another owner's SRV set, "that set is still what was read"), so a
+/// concurrent join or leave makes it fail and the caller plans again from a
+/// fresh read. Without, the batch removes only values
 /// that were read or are the instance's own, and the caller re-checks
 /// afterwards ([`ServiceRegistry`](crate::ServiceRegistry) documents the
 /// repair).
@@ -234,6 +252,15 @@ pub fn plan_leave(
             RecordType::SRV,
             state.srv.as_ref(),
         )));
+    }
+    if guarded {
+        for (_, owner) in kept_addresses.iter().filter(|(_, o)| o != name) {
+            if let Some(set) = state.user_sets.iter().find(|s| s.name() == owner)
+                && !batch.contains(&Change::Require(Precondition::exactly(set)))
+            {
+                batch.push(Change::Require(Precondition::exactly(set)));
+            }
+        }
     }
     let mut after: Vec<Change> = removed_addresses
         .iter()
@@ -370,6 +397,42 @@ mod tests {
     }
 
     #[test]
+    fn keeping_addresses_for_another_owner_is_guarded_by_its_set() {
+        let ssh = RecordSet::new(
+            n("ssh._ssh._tcp.example.com"),
+            120,
+            [RData::SRV(Srv::new(0, 0, 22, n("h1.example.com")))],
+        )
+        .unwrap();
+        let listing = [srv_set(vec![srv(80, "h1.example.com")]), ssh.clone()];
+        let leaving = [Srv::new(0, 0, 80, n("h1.example.com"))];
+        let state = LeaveState::from_listing(
+            &listing,
+            &n("web._http._tcp.example.com"),
+            &leaving,
+            [&n("h1.example.com")],
+        );
+        let plan = plan_leave(&web("h1.example.com", 80), &state, &Capabilities::default());
+        assert!(
+            plan.batch
+                .contains(&Change::Require(Precondition::exactly(&ssh))),
+            "when ssh leaves at the same moment, one of the two must plan again: {:?}",
+            plan.batch
+        );
+        let unguarded = plan_leave(
+            &web("h1.example.com", 80),
+            &state,
+            &Capabilities::default().with_preconditions(false),
+        );
+        assert!(
+            !unguarded
+                .batch
+                .iter()
+                .any(|c| matches!(c, Change::Require(_)))
+        );
+    }
+
+    #[test]
     fn an_unchecked_host_keeps_its_addresses() {
         let state = LeaveState {
             srv: Some(srv_set(vec![srv(80, "h1.example.com")])),
@@ -431,6 +494,7 @@ mod tests {
             srv: Some(srv_set(vec![srv(80, "h1.example.com")])),
             txt: Some(txt.clone()),
             host_users: [(n("h1.example.com"), vec![])].into(),
+            ..LeaveState::default()
         };
         let caps = Capabilities::default().with_preconditions(false);
         let plan = plan_leave(&web("h1.example.com", 80), &state, &caps);

@@ -241,7 +241,7 @@ impl ServiceRegistry {
             Ok(()) => Ok(true),
             Err(Error::PreconditionFailed { message }) => {
                 report.conflicts += 1;
-                if report.conflicts >= self.max_conflicts {
+                if report.conflicts > self.max_conflicts {
                     return Err(Error::Conflict {
                         message: format!(
                             "gave up after {} concurrent changes; last: {message}",
@@ -309,22 +309,36 @@ impl ServiceRegistry {
             }
             changes.extend(records.srv.iter().cloned().map(Change::Add));
             let mut added_txt = None;
+            let mut check_txt_after = false;
             report.txt_kept = false;
-            if keep {
-                let published = self.read(&zone, name, RecordType::TXT, &mut report).await?;
-                if published.is_some() {
-                    report.txt_kept = true;
-                } else if let Some(ours) = &ours {
-                    if guarded {
+            if keep && guarded {
+                // Atomic either way: keep the TXT only while it is still
+                // what was read (the last other host may be leaving with
+                // it), write ours only while none exists.
+                match self.read(&zone, name, RecordType::TXT, &mut report).await? {
+                    Some(published) => {
+                        report.txt_kept = true;
+                        changes.push(Change::Require(Precondition::exactly(&published)));
+                    }
+                    None => {
                         changes.push(Change::Require(Precondition::absent(
                             name.clone(),
                             RecordType::TXT,
                         )));
-                        changes.push(Change::Upsert(ours.clone()));
-                    } else {
-                        changes.push(Change::Add(ours.clone()));
-                        added_txt = Some(ours.clone());
+                        changes.extend(ours.iter().cloned().map(Change::Upsert));
                     }
+                }
+            } else if keep {
+                // No conditional write: a new instance (no SRV set yet)
+                // adds our TXT with the batch and yields to one stated
+                // meanwhile; a published instance's TXT is read after our
+                // SRV value landed, so a last other host leaving with the
+                // TXT in between is seen (then ours goes in).
+                if current.is_none() {
+                    changes.extend(ours.iter().cloned().map(Change::Add));
+                    added_txt = ours.clone();
+                } else {
+                    check_txt_after = true;
                 }
             } else {
                 changes.extend(ours.iter().cloned().map(Change::Upsert));
@@ -347,11 +361,55 @@ impl ServiceRegistry {
             if let Some(ours) = added_txt {
                 self.yield_txt(&zone, &ours, &mut report).await?;
             }
+            if check_txt_after {
+                let now = self.read(&zone, name, RecordType::TXT, &mut report).await?;
+                if now.is_some() {
+                    report.txt_kept = true;
+                } else if let Some(ours) = &ours {
+                    tracing::debug!(instance = %name, "the instance has no TXT (its last other host left meanwhile); adding ours");
+                    self.write(&zone, vec![Change::Add(ours.clone())], true, &mut report)
+                        .await?;
+                    self.yield_txt(&zone, ours, &mut report).await?;
+                }
+            }
+            self.recheck_addresses(&zone, &records.addresses, &mut report)
+                .await?;
             break;
         }
         report.targets = instance.targets().iter().map(|t| t.srv()).collect();
         tracing::info!(instance = %name, targets = instance.targets().len(), txt_kept = report.txt_kept, "registered");
         Ok(report)
+    }
+
+    /// Address records written in a request of their own (a host in another
+    /// zone, or a batch split at the provider's limit) can be removed by a
+    /// leaver that listed the zone before our SRV value landed; read them
+    /// again and put back what is missing.
+    async fn recheck_addresses(
+        &self,
+        zone: &Zone,
+        addresses: &[RecordSet],
+        report: &mut RegistryReport,
+    ) -> Result<()> {
+        let separate: Vec<&RecordSet> = addresses
+            .iter()
+            .filter(|a| !report.atomic || !a.name().is_subdomain_of(&zone.name))
+            .collect();
+        for set in separate {
+            let set_zone = self.zone(set.name(), report).await?;
+            let now = self
+                .read(&set_zone, set.name(), set.record_type(), report)
+                .await?;
+            let complete = now
+                .as_ref()
+                .is_some_and(|n| set.values().iter().all(|v| n.contains(v)));
+            if !complete {
+                tracing::warn!(host = %set.name(), "the host's addresses went while joining; restoring them");
+                self.write(&set_zone, vec![Change::Add(set.clone())], true, report)
+                    .await?;
+            }
+        }
+        Ok(())
     }
 
     /// Without preconditions a keeper adds its TXT only when it read none;
@@ -374,6 +432,16 @@ impl ServiceRegistry {
             self.write(zone, vec![Change::Remove(ours.clone())], false, report)
                 .await?;
             report.txt_kept = true;
+            // Two keepers with different values may each have yielded to
+            // the other: never leave the instance without a TXT.
+            let after = self
+                .read(zone, ours.name(), RecordType::TXT, report)
+                .await?;
+            if after.is_none() {
+                self.write(zone, vec![Change::Add(ours.clone())], true, report)
+                    .await?;
+                report.txt_kept = false;
+            }
         }
         Ok(())
     }
@@ -435,8 +503,17 @@ impl ServiceRegistry {
         let records = instance.records();
         let hosts: Vec<Name> = records.addresses.iter().map(|s| s.name().clone()).collect();
         let leaving: Vec<dns_core::Srv> = instance.targets().iter().map(|t| t.srv()).collect();
+        // The zones whose SRV values may point at the hosts: the instance's
+        // and each host's own.
+        let mut zones = vec![zone.clone()];
+        for host in &hosts {
+            let z = self.zone(host, report).await?;
+            if !zones.contains(&z) {
+                zones.push(z);
+            }
+        }
         let mut withdrawn = None;
-        let last = loop {
+        let (last, rejoined) = loop {
             let state = if hosts.is_empty() {
                 let srv = self.read(zone, name, RecordType::SRV, report).await?;
                 let mut state = LeaveState {
@@ -450,7 +527,7 @@ impl ServiceRegistry {
             } else {
                 // Who else points at these hosts is a question about the
                 // whole zone: one listing answers it and reads our sets.
-                let listing = self.list(zone, report).await?;
+                let listing = self.list_all(&zones, report).await?;
                 LeaveState::from_listing(&listing, name, &leaving, &hosts)
             };
             let plan = plan_leave(instance, &state, &caps);
@@ -467,16 +544,23 @@ impl ServiceRegistry {
             withdrawn.get_or_insert_with(|| plan.withdrawn.clone());
             report.kept_addresses = plan.kept_addresses.clone();
 
-            // Check what the write may have raced with.
-            let repair = !plan.removed_addresses.is_empty() || (plan.last && !guarded);
+            // Check what the write may have raced with. Unguarded, a host
+            // kept for another owner may have lost that owner meanwhile
+            // (both leaving at once, each keeping the addresses for the
+            // other), so look at kept hosts too.
+            let check_kept = !guarded && !plan.kept_addresses.is_empty();
+            let repair =
+                !plan.removed_addresses.is_empty() || (plan.last && !guarded) || check_kept;
             let (srv_now, listing) = if repair {
-                let listing = self.list(zone, report).await?;
+                let listing = self.list_all(&zones, report).await?;
                 let srv = find(&listing, name, RecordType::SRV);
                 (srv, Some(listing))
             } else {
                 (self.read(zone, name, RecordType::SRV, report).await?, None)
             };
             let mut restore = Vec::new();
+            let mut rejoined = false;
+            let mut orphaned = false;
             if let Some(listing) = &listing {
                 for set in &plan.removed_addresses {
                     if let Some(owner) = pointing_at(listing, set.name()) {
@@ -488,22 +572,33 @@ impl ServiceRegistry {
                     tracing::warn!(instance = %name, "a target joined while the last one left; restoring its PTR");
                     let txt_now = find(listing, name, RecordType::TXT);
                     restore.extend(plan_restore(instance, state.txt.as_ref(), txt_now.as_ref()));
+                    rejoined = true;
+                }
+                if check_kept {
+                    orphaned = plan
+                        .kept_addresses
+                        .iter()
+                        .any(|(host, _)| pointing_at(listing, host).is_none());
                 }
             }
             if !restore.is_empty() {
                 self.write(zone, restore, true, report).await?;
             }
+            if orphaned {
+                tracing::debug!(instance = %name, "the other owner of a kept host left meanwhile; planning again");
+                continue;
+            }
             if plan.last {
-                break true;
+                break (true, rejoined);
             }
             // Others leaving at the same time may have read our value as
             // "remaining" too: whoever empties the set must clean up.
             if srv_now.is_some() {
-                break false;
+                break (false, false);
             }
         };
         report.targets = withdrawn.unwrap_or_default();
-        if last {
+        if last && !rejoined {
             report.instance_removed = true;
             if let Some(enumeration) = &records.enumeration {
                 self.leave_service_type(zone, instance, enumeration, guarded, report)
@@ -514,6 +609,19 @@ impl ServiceRegistry {
             tracing::info!(instance = %name, "deregistered a target");
         }
         Ok(())
+    }
+
+    /// Every set of `zones`, one listing each.
+    async fn list_all(
+        &self,
+        zones: &[Zone],
+        report: &mut RegistryReport,
+    ) -> Result<Vec<RecordSet>> {
+        let mut all = Vec::new();
+        for zone in zones {
+            all.extend(self.list(zone, report).await?);
+        }
+        Ok(all)
     }
 
     /// Removes the `_services._dns-sd._udp` PTR of the instance's type when

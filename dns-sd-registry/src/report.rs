@@ -17,10 +17,11 @@ pub enum TxtPolicy {
     /// property list publishes the one empty string RFC 6763 asks for).
     State,
     /// Whatever TXT is published stays, however many records it has; the
-    /// instance's own TXT is written only when none is. The write is
-    /// guarded: with preconditions it happens only if the TXT is still
-    /// absent; without, a TXT someone else stated meanwhile wins and the
-    /// registry removes its own value again.
+    /// instance's own TXT is written only when none is. Guarded: with
+    /// preconditions the batch requires the TXT to be still what was read
+    /// (or still absent); without, a TXT someone else stated meanwhile wins
+    /// (the registry removes its own value again), and a TXT that went with
+    /// the last other host while this one joined is replaced by ours.
     KeepPublished,
 }
 
@@ -36,6 +37,8 @@ pub struct RegistryReport {
     pub atomic: bool,
     /// For a deregistration: whether the instance itself went away (these
     /// were its last targets, so its PTR, TXT and subtype PTRs went too).
+    /// False when another target joined while the last one left: the
+    /// registry then put the instance's PTR and TXT back.
     pub instance_removed: bool,
     /// How often a concurrent writer made the registry read and plan again.
     pub conflicts: u32,

@@ -84,6 +84,8 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
     shared_host_keeps_its_address(p, zone).await;
     leave_without_port(p, zone).await;
     join_racing_the_last_leave(p, zone).await;
+    last_leave_racing_a_join_without_txt(p, zone).await;
+    two_services_leaving_one_host(p, zone).await;
     txt_race(providers, zone, config.txt_trials).await;
     round_robin_writers(providers, zone, config.round_robin_writers).await;
     concurrent_registrations(providers, zone, config.concurrency).await;
@@ -271,29 +273,36 @@ pub async fn join_without_txt_keeps_published_txt(p: &Arc<dyn DnsProvider>, zone
 pub async fn txt_race(providers: &[Arc<dyn DnsProvider>], zone: &Zone, trials: usize) {
     let under = scratch(zone, "txt-race");
     let p = &providers[0];
-    let base = instance(&**p, &under, "_http._tcp", "during-read");
-    let stater = base
-        .clone()
-        .with_txt(TxtProperties::new().with("v", "1").expect("txt"))
-        .with_target(target(&under, "a", 80, [192, 0, 2, 1]));
-    let keeper = base
-        .clone()
-        .with_target(target(&under, "b", 80, [192, 0, 2, 2]));
-    let racing: Arc<dyn DnsProvider> = Arc::new(JoinDuringRead {
-        inner: p.clone(),
-        during: RecordType::TXT,
-        joiner: Mutex::new(Some(stater)),
-    });
-    registry(&racing)
-        .register(&keeper)
-        .await
-        .expect("register without TXT while a TXT is stated");
-    let txt = get(&**p, zone, base.name(), RecordType::TXT).await;
-    assert_eq!(
-        txt_values(txt.as_ref()),
-        [r#""v=1""#],
-        "a TXT stated while a join without TXT read it was lost"
-    );
+    // The stater lands while the keeper reads, then just before the
+    // keeper's first write (a new instance: the keeper adds its empty TXT
+    // and must yield).
+    for (label, before_write) in [("during-read", false), ("before-write", true)] {
+        let base = instance(&**p, &under, "_http._tcp", label);
+        let stater = base
+            .clone()
+            .with_txt(TxtProperties::new().with("v", "1").expect("txt"))
+            .with_target(target(&under, "a", 80, [192, 0, 2, 1]));
+        let keeper = base
+            .clone()
+            .with_target(target(&under, "b", 80, [192, 0, 2, 2]));
+        let racing: Arc<dyn DnsProvider> = Arc::new(JoinDuringRead {
+            inner: p.clone(),
+            during: RecordType::TXT,
+            joiner: Mutex::new(Some(stater)),
+            leaves: false,
+            before_write,
+        });
+        registry(&racing)
+            .register(&keeper)
+            .await
+            .expect("register without TXT while a TXT is stated");
+        let txt = get(&**p, zone, base.name(), RecordType::TXT).await;
+        assert_eq!(
+            txt_values(txt.as_ref()),
+            [r#""v=1""#],
+            "a TXT stated while a join without TXT ran ({label}) was lost"
+        );
+    }
     for trial in 0..trials {
         let base = instance(&**p, &under, "_http._tcp", &format!("race{trial}"));
         let stater = base
@@ -413,24 +422,32 @@ pub async fn leave_without_port(p: &Arc<dyn DnsProvider>, zone: &Zone) {
     clean(&**p, zone, &under).await;
 }
 
-/// Runs a registration in the middle of the leaver's first read, so the
-/// leaver acts on stale data exactly as it would when remote calls
-/// interleave.
+/// Runs another host's registration (or deregistration) in the middle of
+/// a read, so the caller acts on stale data exactly as it would when remote
+/// calls interleave.
 #[derive(Debug)]
 struct JoinDuringRead {
     inner: Arc<dyn DnsProvider>,
     /// The read that lets the joiner in: of this type, or a listing when SRV.
     during: RecordType,
     joiner: Mutex<Option<ServiceInstance>>,
+    /// Whether the interloper leaves instead of joining.
+    leaves: bool,
+    /// Whether it lands just before the first write instead (then `during`
+    /// is ignored).
+    before_write: bool,
 }
 
 impl JoinDuringRead {
     async fn join_now(&self) -> dns_core::Result<()> {
         let joiner = self.joiner.lock().unwrap_or_else(|e| e.into_inner()).take();
         if let Some(joiner) = joiner {
-            ServiceRegistry::new(self.inner.clone())
-                .register(&joiner)
-                .await?;
+            let registry = ServiceRegistry::new(self.inner.clone());
+            if self.leaves {
+                registry.deregister(&joiner).await?;
+            } else {
+                registry.register(&joiner).await?;
+            }
         }
         Ok(())
     }
@@ -452,7 +469,7 @@ impl DnsProvider for JoinDuringRead {
     }
     async fn list_record_sets(&self, zone: &Zone) -> dns_core::Result<Vec<RecordSet>> {
         let seen = self.inner.list_record_sets(zone).await?;
-        if self.during == RecordType::SRV {
+        if self.during == RecordType::SRV && !self.before_write {
             self.join_now().await?;
         }
         Ok(seen)
@@ -464,7 +481,7 @@ impl DnsProvider for JoinDuringRead {
         rtype: RecordType,
     ) -> dns_core::Result<Option<RecordSet>> {
         let seen = self.inner.get_record_set(zone, name, rtype).await?;
-        if rtype == self.during {
+        if rtype == self.during && !self.before_write {
             self.join_now().await?;
         }
         Ok(seen)
@@ -474,6 +491,9 @@ impl DnsProvider for JoinDuringRead {
         zone: &Zone,
         changes: &[Change],
     ) -> dns_core::Result<ApplyReport> {
+        if self.before_write {
+            self.join_now().await?;
+        }
         self.inner.apply_validated(zone, changes).await
     }
     fn validate(&self, zone: &Zone, changes: &[Change]) -> dns_core::Result<()> {
@@ -514,11 +534,18 @@ pub async fn join_racing_the_last_leave(p: &Arc<dyn DnsProvider>, zone: &Zone) {
             inner: p.clone(),
             during: RecordType::SRV,
             joiner: Mutex::new(Some(joiner.clone())),
+            leaves: false,
+            before_write: false,
         });
-        ServiceRegistry::new(racing)
+        let left = ServiceRegistry::new(racing)
             .deregister(&leaver)
             .await
             .expect("deregister the leaver");
+        assert_eq!(
+            left.instance_removed,
+            joiner.name() != leaver.name(),
+            "{what}: the report must say whether the instance is gone"
+        );
         for set in joiner.records().all() {
             let found = get(&**p, zone, set.name(), set.record_type())
                 .await
@@ -734,5 +761,96 @@ pub async fn concurrent_registrations(
     assert!(
         snapshot(p, zone, &under).await.is_empty(),
         "records left after the last deregistration"
+    );
+}
+
+/// The last target of an instance leaves while another host joins it
+/// without TXT, landing between that host's read of the TXT (present) and
+/// its write: the instance must end with its SRV value, its PTR and a TXT.
+pub async fn last_leave_racing_a_join_without_txt(p: &Arc<dyn DnsProvider>, zone: &Zone) {
+    let under = scratch(zone, "keeper-race");
+    let web = instance(&**p, &under, "_http._tcp", "web");
+    let leaver = web
+        .clone()
+        .with_txt(TxtProperties::new().with("v", "1").expect("txt"))
+        .with_target(target(&under, "h1", 80, [192, 0, 2, 1]));
+    let keeper = web
+        .clone()
+        .with_target(target(&under, "h2", 80, [192, 0, 2, 2]));
+    // The leaver lands while the joiner reads the SRV set (before its
+    // write), then while it reads the TXT.
+    for during in [RecordType::SRV, RecordType::TXT] {
+        registry(p)
+            .register(&leaver)
+            .await
+            .expect("register the leaver");
+        let racing: Arc<dyn DnsProvider> = Arc::new(JoinDuringRead {
+            inner: p.clone(),
+            during,
+            joiner: Mutex::new(Some(leaver.clone())),
+            leaves: true,
+            before_write: false,
+        });
+        ServiceRegistry::new(racing)
+            .register(&keeper)
+            .await
+            .expect("join without TXT");
+        let srv = get(&**p, zone, web.name(), RecordType::SRV).await;
+        assert_eq!(
+            srv.map(|s| s.len()),
+            Some(1),
+            "only the joiner's SRV value must remain ({during} read)"
+        );
+        assert!(
+            get(&**p, zone, web.name(), RecordType::TXT).await.is_some(),
+            "a join without TXT racing the last leave ({during} read) left the instance without a TXT"
+        );
+        assert!(
+            get(&**p, zone, web.service_name(), RecordType::PTR)
+                .await
+                .is_some_and(|ptr| ptr.contains(&RData::PTR(web.name().clone()))),
+            "the instance must stay browsable ({during} read)"
+        );
+        registry(p).deregister(&keeper).await.expect("deregister");
+    }
+    let rest = snapshot(&**p, zone, &under).await;
+    assert!(rest.is_empty(), "left behind: {rest:?}");
+}
+
+/// Two services on one host leave at the same moment (the second lands
+/// while the first lists the zone): each saw the other still pointing at
+/// the host, yet the host's addresses must not be left behind.
+pub async fn two_services_leaving_one_host(p: &Arc<dyn DnsProvider>, zone: &Zone) {
+    let under = scratch(zone, "both-leave");
+    let web = instance(&**p, &under, "_http._tcp", "web").with_target(target(
+        &under,
+        "h1",
+        80,
+        [192, 0, 2, 1],
+    ));
+    let ssh = instance(&**p, &under, "_ssh._tcp", "ssh").with_target(target(
+        &under,
+        "h1",
+        22,
+        [192, 0, 2, 1],
+    ));
+    let reg = registry(p);
+    reg.register(&web).await.expect("register web");
+    reg.register(&ssh).await.expect("register ssh");
+    let racing: Arc<dyn DnsProvider> = Arc::new(JoinDuringRead {
+        inner: p.clone(),
+        during: RecordType::SRV,
+        joiner: Mutex::new(Some(ssh)),
+        leaves: true,
+        before_write: false,
+    });
+    ServiceRegistry::new(racing)
+        .deregister(&web)
+        .await
+        .expect("deregister web while ssh leaves");
+    let rest = snapshot(&**p, zone, &under).await;
+    assert!(
+        rest.is_empty(),
+        "two services leaving one host at once left behind: {rest:?}"
     );
 }

@@ -35,7 +35,9 @@ struct Counting {
     inner: InMemoryProvider,
     lookups: AtomicUsize,
     calls: AtomicUsize,
+    writes: AtomicUsize,
     failing: bool,
+    failing_writes: bool,
 }
 
 impl Counting {
@@ -44,13 +46,19 @@ impl Counting {
             inner,
             lookups: AtomicUsize::new(0),
             calls: AtomicUsize::new(0),
+            writes: AtomicUsize::new(0),
             failing,
+            failing_writes: false,
         }
     }
 
     fn call(&self) -> dns_core::Result<()> {
         self.calls.fetch_add(1, Ordering::SeqCst);
-        if self.failing {
+        self.fail(self.failing)
+    }
+
+    fn fail(&self, failing: bool) -> dns_core::Result<()> {
+        if failing {
             return Err(Error::Transport {
                 provider: "counting".into(),
                 message: "connection reset (injected)".into(),
@@ -98,6 +106,8 @@ impl DnsProvider for Counting {
         changes: &[Change],
     ) -> dns_core::Result<ApplyReport> {
         self.call()?;
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.fail(self.failing_writes)?;
         self.inner.apply_validated(zone, changes).await
     }
 }
@@ -195,6 +205,33 @@ async fn the_registry_never_retries_a_failed_provider_call() {
         .expect_err("the provider fails");
     assert!(matches!(err, Error::Transport { .. }));
     assert_eq!(failing.calls.load(Ordering::SeqCst), 2);
+
+    // Reads work, writes fail: still exactly one write per call.
+    let store = InMemoryProvider::new();
+    let zone = store.create_zone(n("example.com")).expect("zone");
+    let mut writes_fail = Counting::new(store, false);
+    writes_fail.failing_writes = true;
+    let writes_fail = Arc::new(writes_fail);
+    let registry = ServiceRegistry::new(writes_fail.clone()).with_zone(zone);
+    let err = registry
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect_err("the write fails");
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(
+        writes_fail.writes.load(Ordering::SeqCst),
+        1,
+        "one write, no retry"
+    );
+    registry
+        .deregister(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .expect_err("the write fails");
+    assert_eq!(
+        writes_fail.writes.load(Ordering::SeqCst),
+        2,
+        "one write, no retry"
+    );
 }
 
 #[tokio::test]
