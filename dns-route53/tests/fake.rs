@@ -273,8 +273,8 @@ async fn a_registration_reads_one_page() {
         )
         .with_subtype("_printer".parse().unwrap())
         // Stated metadata: a registration without TXT would also read the
-        // TXT set before and after its batch to keep another host's TXT
-        // (Route 53 has no conditional write), two more listings.
+        // TXT set after its batch (to yield to, or stand in for, another
+        // host's TXT: Route 53 has no conditional write), one more listing.
         .with_txt(dns_core::TxtProperties::new().with("v", "1").unwrap())
     };
     for i in 0..3 {
