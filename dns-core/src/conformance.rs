@@ -165,9 +165,11 @@ impl Config {
     }
 }
 
-/// Runs every check in order. `providers` are separate instances of the
-/// provider under test (or clones of one) for the concurrency check; the
-/// first one runs the others.
+/// Runs every check in order, through the first of `providers` (separate
+/// instances of the provider under test, or clones of one). The checks of
+/// many concurrent writers through separate instances live with the
+/// registry (`dns_sd_registry::suite`), which drives them; backends run
+/// both.
 pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &Config) {
     let p: &dyn DnsProvider = &*providers[0];
     zones(p, zone).await;
