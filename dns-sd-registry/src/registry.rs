@@ -93,6 +93,9 @@ pub struct ServiceRegistry {
     provider: Arc<dyn DnsProvider>,
     max_conflicts: u32,
     zones: Mutex<Vec<Zone>>,
+    /// Held while a zone is looked up, so concurrent calls that miss the
+    /// cache together make one lookup, not one each.
+    lookup: tokio::sync::Mutex<()>,
 }
 
 impl ServiceRegistry {
@@ -102,6 +105,7 @@ impl ServiceRegistry {
             provider,
             max_conflicts: 32,
             zones: Mutex::default(),
+            lookup: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -136,12 +140,18 @@ impl ServiceRegistry {
         self.zone(name, &mut RegistryReport::new()).await
     }
 
+    fn cached_zone(&self, name: &Name) -> Option<Zone> {
+        let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        Zone::longest_match(zones.iter(), name).cloned()
+    }
+
     async fn zone(&self, name: &Name, report: &mut RegistryReport) -> Result<Zone> {
-        let cached = {
-            let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
-            Zone::longest_match(zones.iter(), name).cloned()
-        };
-        if let Some(zone) = cached {
+        if let Some(zone) = self.cached_zone(name) {
+            return Ok(zone);
+        }
+        let _one_at_a_time = self.lookup.lock().await;
+        // Another call may have found it while this one waited.
+        if let Some(zone) = self.cached_zone(name) {
             return Ok(zone);
         }
         report.requests += 1;

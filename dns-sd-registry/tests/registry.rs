@@ -351,3 +351,30 @@ async fn txt_policy_state_writes_even_an_empty_txt() {
         format!("{} 120 IN TXT \"\"", bare.name())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_on_one_registry_look_the_zone_up_once() {
+    let (memory, _) = memory();
+    let counting = Arc::new(Counting::new(
+        memory.with_latency(std::time::Duration::from_millis(5)),
+        false,
+    ));
+    let registry = Arc::new(ServiceRegistry::new(counting.clone()));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 1..=8u8 {
+        let registry = registry.clone();
+        tasks.spawn(async move {
+            let host = format!("h{i}.example.com");
+            let ip = format!("192.0.2.{i}");
+            registry.register(&web(&host, &ip)).await.expect("register");
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("task");
+    }
+    assert_eq!(
+        counting.lookups.load(Ordering::SeqCst),
+        1,
+        "one lookup for eight calls"
+    );
+}
