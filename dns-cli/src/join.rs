@@ -221,9 +221,12 @@ impl Publication {
         action: &'static str,
         targets: &[Srv],
         instance_removed: Option<bool>,
+        addresses_kept: bool,
     ) -> Done<'_> {
         let mut addresses: Vec<String> = Vec::new();
-        let with_targets = !targets.is_empty();
+        // A leave that kept the host's addresses (another SRV still points
+        // at the host) withdrew none of them: report none, as before.
+        let with_targets = !targets.is_empty() && !addresses_kept;
         let round_robin = self.round_robin.is_some();
         if with_targets || round_robin {
             for ip in &self.addresses {
@@ -277,7 +280,7 @@ async fn join(
             .await
             .context(failed("join", name, target))?;
     }
-    print(global, &publication.done("joined", &targets, None))
+    print(global, &publication.done("joined", &targets, None, false))
 }
 
 async fn leave(
@@ -287,6 +290,7 @@ async fn leave(
     publication: &Publication,
 ) -> Result<(), Failure> {
     let mut removed = None;
+    let mut kept = false;
     let mut targets = Vec::new();
     if let Some(instance) = &publication.instance {
         let report: RegistryReport = match &publication.host {
@@ -306,6 +310,10 @@ async fn leave(
             }
         }
         removed = Some(report.instance_removed);
+        kept = publication
+            .host
+            .as_ref()
+            .is_some_and(|h| report.kept_addresses.iter().any(|(k, _)| k == h));
         targets = report.targets;
     }
     if let Some(name) = &publication.round_robin {
@@ -314,7 +322,7 @@ async fn leave(
             .await
             .context(failed("leave", name, target))?;
     }
-    print(global, &publication.done("left", &targets, removed))
+    print(global, &publication.done("left", &targets, removed, kept))
 }
 
 fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {

@@ -586,6 +586,11 @@ async fn leaving_one_service_keeps_an_address_another_still_uses() {
         "{}",
         out.stderr
     );
+    assert!(
+        !out.stdout.contains("address 10.1.2.3"),
+        "a kept address is not reported as withdrawn: {}",
+        out.stdout
+    );
     let zone = route53_zone(&fake, &id);
     assert!(
         zone.contains("10-1-2-3.example.com. 120 A 10.1.2.3"),
