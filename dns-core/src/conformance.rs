@@ -202,7 +202,9 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
 }
 
 /// A fresh label below the apex for one check: `conf-<check>-<random>`.
-fn scratch(zone: &Zone, check: &str) -> Name {
+/// Public, with [`get`], [`snapshot`] and [`clean`], for suites built on
+/// this one (the registry suite in `dns-sd-registry` uses them).
+pub fn scratch(zone: &Zone, check: &str) -> Name {
     let tag: u32 = rand::rng().random();
     let label = Label::new(format!("conf-{check}-{tag:08x}")).expect("short ASCII label");
     zone.name.prepend(label).expect("scratch name fits")
@@ -226,7 +228,9 @@ async fn list(p: &dyn DnsProvider, zone: &Zone) -> Vec<RecordSet> {
         .unwrap_or_else(|e| panic!("listing {zone} failed: {e}"))
 }
 
-async fn get(
+/// The set at (`owner`, `rtype`), panicking with a clear message when the
+/// read fails.
+pub async fn get(
     p: &dyn DnsProvider,
     zone: &Zone,
     owner: &Name,
@@ -245,7 +249,7 @@ async fn apply(p: &dyn DnsProvider, zone: &Zone, changes: &[Change]) {
 }
 
 /// Every set at or below `under`, keyed and with values as sorted text.
-async fn snapshot(
+pub async fn snapshot(
     p: &dyn DnsProvider,
     zone: &Zone,
     under: &Name,
@@ -261,7 +265,8 @@ async fn snapshot(
         .collect()
 }
 
-async fn clean(p: &dyn DnsProvider, zone: &Zone, under: &Name) {
+/// Deletes every set at or below `under` (what a check created).
+pub async fn clean(p: &dyn DnsProvider, zone: &Zone, under: &Name) {
     let changes: Vec<Change> = snapshot(p, zone, under)
         .await
         .into_keys()

@@ -57,12 +57,6 @@ impl LeaveState {
         leaving: &[Srv],
         hosts: impl IntoIterator<Item = &'a Name>,
     ) -> Self {
-        let find = |rtype| {
-            listing
-                .iter()
-                .find(|s| s.name() == instance && s.record_type() == rtype)
-                .cloned()
-        };
         let mut host_users = BTreeMap::new();
         let mut user_sets: Vec<RecordSet> = Vec::new();
         for host in hosts {
@@ -73,7 +67,7 @@ impl LeaveState {
                     s.values().iter().any(|v| match v {
                         RData::SRV(srv) => {
                             srv.target == *host
-                                && !(s.name() == instance && is_leaving(srv, leaving))
+                                && !(s.name() == instance && same_endpoint(srv, leaving))
                         }
                         _ => false,
                     })
@@ -81,33 +75,38 @@ impl LeaveState {
                 .map(|s| s.name().clone())
                 .collect();
             for owner in users.iter().filter(|o| *o != instance) {
-                let set = listing
-                    .iter()
-                    .find(|s| s.name() == owner && s.record_type() == RecordType::SRV);
-                if let Some(set) = set
-                    && !user_sets.contains(set)
+                if let Some(set) = find_set(listing, owner, RecordType::SRV)
+                    && !user_sets.contains(&set)
                 {
-                    user_sets.push(set.clone());
+                    user_sets.push(set);
                 }
             }
             host_users.insert(host.clone(), users);
         }
         Self {
-            srv: find(RecordType::SRV),
-            txt: find(RecordType::TXT),
+            srv: find_set(listing, instance, RecordType::SRV),
+            txt: find_set(listing, instance, RecordType::TXT),
             host_users,
             user_sets,
         }
     }
 }
 
-/// Whether `srv` is at one of the leaving (host, port) pairs: priority and
-/// weight do not matter, so a leave with a stale configuration still
-/// withdraws its target.
-fn is_leaving(srv: &Srv, leaving: &[Srv]) -> bool {
-    leaving
+/// Whether `srv` is at one of the (host, port) pairs of `ours`: what makes
+/// an SRV value a target's own. Priority and weight do not matter, so a
+/// leave with a stale configuration still withdraws its target and a
+/// re-registration with a new weight replaces its old value.
+pub(crate) fn same_endpoint(srv: &Srv, ours: &[Srv]) -> bool {
+    ours.iter()
+        .any(|o| o.target == srv.target && o.port == srv.port)
+}
+
+/// The set at (`name`, `rtype`) in a listing.
+pub(crate) fn find_set(listing: &[RecordSet], name: &Name, rtype: RecordType) -> Option<RecordSet> {
+    listing
         .iter()
-        .any(|l| l.target == srv.target && l.port == srv.port)
+        .find(|s| s.name() == name && s.record_type() == rtype)
+        .cloned()
 }
 
 /// The changes one leave step sends.
@@ -212,7 +211,7 @@ pub fn plan_leave(
         .srv
         .iter()
         .flat_map(|s| s.values())
-        .partition(|v| matches!(v, RData::SRV(srv) if is_leaving(srv, &leaving)));
+        .partition(|v| matches!(v, RData::SRV(srv) if same_endpoint(srv, &leaving)));
     let withdrawn: Vec<Srv> = mine
         .iter()
         .filter_map(|v| match v {

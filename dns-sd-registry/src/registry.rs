@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex};
 
 use dns_core::{
     Change, DnsProvider, Error, Name, Precondition, RData, RecordSet, RecordType, Result,
-    ServiceInstance, Zone,
+    ServiceInstance, Srv, Target, Zone,
 };
 
-use crate::plan::{LeaveState, plan_leave, plan_restore, targets_of_host};
+use crate::plan::{LeaveState, find_set, plan_leave, plan_restore, same_endpoint, targets_of_host};
 use crate::report::{RegistryReport, TxtPolicy};
 
 /// Publishes and withdraws [`ServiceInstance`]s and round-robin address
@@ -307,10 +307,12 @@ impl ServiceRegistry {
             // this target's old value instead of leaving it behind.
             let current = self.read(&zone, name, RecordType::SRV, &mut report).await?;
             if let (Some(current), Some(srv)) = (&current, &records.srv) {
+                let ours: Vec<Srv> = instance.targets().iter().map(Target::srv).collect();
                 let stale: Vec<RData> = current
                     .values()
                     .iter()
-                    .filter(|v| owned_by(v, instance) && !srv.contains(v))
+                    .filter(|v| matches!(v, RData::SRV(s) if same_endpoint(s, &ours)))
+                    .filter(|v| !srv.contains(v))
                     .cloned()
                     .collect();
                 if let Ok(stale) = RecordSet::new(name.clone(), srv.ttl(), stale) {
@@ -487,7 +489,7 @@ impl ServiceRegistry {
         let mut targets = targets_of_host(srv.as_ref(), host, addresses);
         if targets.is_empty() {
             // Port 0 matches no published value: only the addresses go.
-            let mut t = dns_core::Target::new(host.clone(), 0);
+            let mut t = Target::new(host.clone(), 0);
             for ip in addresses {
                 t = t.with_address(*ip);
             }
@@ -512,7 +514,7 @@ impl ServiceRegistry {
         let name = instance.name();
         let records = instance.records();
         let hosts: Vec<Name> = records.addresses.iter().map(|s| s.name().clone()).collect();
-        let leaving: Vec<dns_core::Srv> = instance.targets().iter().map(|t| t.srv()).collect();
+        let leaving: Vec<Srv> = instance.targets().iter().map(Target::srv).collect();
         // The zones whose SRV values may point at the hosts: the instance's
         // and each host's own.
         let mut zones = vec![zone.clone()];
@@ -563,7 +565,7 @@ impl ServiceRegistry {
                 !plan.removed_addresses.is_empty() || (plan.last && !guarded) || check_kept;
             let (srv_now, listing) = if repair {
                 let listing = self.list_all(&zones, report).await?;
-                let srv = find(&listing, name, RecordType::SRV);
+                let srv = find_set(&listing, name, RecordType::SRV);
                 (srv, Some(listing))
             } else {
                 (self.read(zone, name, RecordType::SRV, report).await?, None)
@@ -580,7 +582,7 @@ impl ServiceRegistry {
                 }
                 if plan.last && !guarded && srv_now.is_some() {
                     tracing::warn!(instance = %name, "a target joined while the last one left; restoring its PTR");
-                    let txt_now = find(listing, name, RecordType::TXT);
+                    let txt_now = find_set(listing, name, RecordType::TXT);
                     restore.extend(plan_restore(instance, state.txt.as_ref(), txt_now.as_ref()));
                     rejoined = true;
                 }
@@ -767,23 +769,6 @@ fn without_targets(instance: &ServiceInstance) -> ServiceInstance {
         bare = bare.with_subtype(sub.clone());
     }
     bare
-}
-
-fn owned_by(value: &RData, instance: &ServiceInstance) -> bool {
-    match value {
-        RData::SRV(srv) => instance
-            .targets()
-            .iter()
-            .any(|t| t.host == srv.target && t.port == srv.port),
-        _ => false,
-    }
-}
-
-fn find(listing: &[RecordSet], name: &Name, rtype: RecordType) -> Option<RecordSet> {
-    listing
-        .iter()
-        .find(|s| s.name() == name && s.record_type() == rtype)
-        .cloned()
 }
 
 /// An SRV owner in `listing` with a value that targets `host`.

@@ -24,11 +24,11 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use dns_core::conformance::{clean, get, scratch, snapshot};
 use dns_core::{
-    ApplyReport, Capabilities, Change, DnsProvider, Label, Name, RData, RecordSet, RecordType,
+    ApplyReport, Capabilities, Change, DnsProvider, Name, RData, RecordSet, RecordType,
     ServiceInstance, ServiceType, Target, Txt, TxtProperties, Zone,
 };
-use rand::RngExt;
 
 use crate::ServiceRegistry;
 
@@ -91,13 +91,6 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
     concurrent_registrations(providers, zone, config.concurrency).await;
 }
 
-/// A fresh label below the apex for one check: `reg-<check>-<random>`.
-fn scratch(zone: &Zone, check: &str) -> Name {
-    let tag: u32 = rand::rng().random();
-    let label = Label::new(format!("reg-{check}-{tag:08x}")).expect("short ASCII label");
-    zone.name.prepend(label).expect("scratch name fits")
-}
-
 fn name(under: &Name, relative: &str) -> Name {
     Name::parse_relative(relative, under).expect("valid test name")
 }
@@ -120,48 +113,6 @@ fn target(under: &Name, host: &str, port: u16, ip: [u8; 4]) -> Target {
 
 fn registry(p: &Arc<dyn DnsProvider>) -> ServiceRegistry {
     ServiceRegistry::new(p.clone())
-}
-
-async fn get(
-    p: &dyn DnsProvider,
-    zone: &Zone,
-    owner: &Name,
-    rtype: RecordType,
-) -> Option<RecordSet> {
-    p.get_record_set(zone, owner, rtype)
-        .await
-        .unwrap_or_else(|e| panic!("reading {owner} {rtype} failed: {e}"))
-}
-
-/// Every set at or below `under`, keyed, with values as sorted text.
-async fn snapshot(
-    p: &dyn DnsProvider,
-    zone: &Zone,
-    under: &Name,
-) -> BTreeMap<(Name, RecordType), BTreeSet<String>> {
-    p.list_record_sets(zone)
-        .await
-        .unwrap_or_else(|e| panic!("listing {zone} failed: {e}"))
-        .into_iter()
-        .filter(|s| s.name().is_subdomain_of(under))
-        .map(|s| {
-            let key = (s.name().clone(), s.record_type());
-            (key, s.values().iter().map(ToString::to_string).collect())
-        })
-        .collect()
-}
-
-async fn clean(p: &dyn DnsProvider, zone: &Zone, under: &Name) {
-    let changes: Vec<Change> = snapshot(p, zone, under)
-        .await
-        .into_keys()
-        .map(|(name, rtype)| Change::Delete { name, rtype })
-        .collect();
-    if !changes.is_empty() {
-        p.apply(zone, &changes)
-            .await
-            .unwrap_or_else(|e| panic!("cleaning {under} failed: {e}"));
-    }
 }
 
 fn txt_values(set: Option<&RecordSet>) -> Vec<String> {
