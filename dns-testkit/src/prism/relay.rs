@@ -60,18 +60,25 @@ async fn relay(client: TcpStream, backend: u16, shared: Arc<Shared>) {
     let _ = server.set_nodelay(true);
     let (client_read, client_write) = client.into_split();
     let (server_read, server_write) = server.into_split();
+    let (mut requests, mut responses) = trackers(shared);
+    tokio::join!(
+        pump(client_read, server_write, &mut requests),
+        pump(server_read, client_write, &mut responses),
+    );
+}
+
+/// The two directions of one connection, sharing the queue of requests
+/// still waiting for their response.
+fn trackers(shared: Arc<Shared>) -> (RequestTracker, ResponseTracker) {
     let pending = Arc::new(Mutex::new(VecDeque::new()));
-    let mut requests = RequestTracker::new(Arc::clone(&pending));
-    let mut responses = ResponseTracker {
+    let requests = RequestTracker::new(Arc::clone(&pending));
+    let responses = ResponseTracker {
         reader: Reader::default(),
         pending,
         shared,
         current: None,
     };
-    tokio::join!(
-        pump(client_read, server_write, &mut requests),
-        pump(server_read, client_write, &mut responses),
-    );
+    (requests, responses)
 }
 
 /// Something that follows the bytes of one direction.
@@ -286,15 +293,8 @@ mod tests {
 
     #[test]
     fn follows_keep_alive_exchanges() {
-        let pending = Arc::new(Mutex::new(VecDeque::new()));
         let shared = Arc::new(Shared::default());
-        let mut requests = RequestTracker::new(Arc::clone(&pending));
-        let mut responses = ResponseTracker {
-            reader: Reader::default(),
-            pending,
-            shared: Arc::clone(&shared),
-            current: None,
-        };
+        let (mut requests, mut responses) = trackers(Arc::clone(&shared));
         requests.feed(b"GET /zones HTTP/1.1\r\nHost: x\r\n\r\nPOST /zones/z/dns_records HTTP/1.1\r\nContent-Length: 2\r\n\r\n{");
         requests.feed(b"}HEAD /zones HTTP/1.1\r\n\r\n");
         let problem = r#"{"type":"https://stoplight.io/prism/errors#UNAUTHORIZED","title":"Invalid security scheme used"}"#;
@@ -320,15 +320,8 @@ mod tests {
 
     #[test]
     fn a_response_before_the_request_body_ends_keeps_its_label() {
-        let pending = Arc::new(Mutex::new(VecDeque::new()));
         let shared = Arc::new(Shared::default());
-        let mut requests = RequestTracker::new(Arc::clone(&pending));
-        let mut responses = ResponseTracker {
-            reader: Reader::default(),
-            pending,
-            shared: Arc::clone(&shared),
-            current: None,
-        };
+        let (mut requests, mut responses) = trackers(Arc::clone(&shared));
         requests.feed(b"PUT /big HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n");
         let problem = r#"{"type":"https://stoplight.io/prism/errors#NO_PATH_MATCHED_ERROR","title":"Route not resolved, no path matched"}"#;
         let early = format!(
