@@ -507,8 +507,8 @@ async fn requests_per_command() {
         (
             "leave, no --port (last)",
             "leave --service _http._tcp --instance v1 --address 10.1.2.3",
-            8,
-            10,
+            7,
+            9,
         ),
     ];
     let cf = FakeCloudflare::start().await;

@@ -465,7 +465,7 @@ impl ServiceRegistry {
     pub async fn deregister(&self, instance: &ServiceInstance) -> Result<RegistryReport> {
         let mut report = RegistryReport::new();
         let zone = self.zone(instance.name(), &mut report).await?;
-        self.leave(&zone, instance, &mut report).await?;
+        self.leave(&zone, instance, None, &mut report).await?;
         Ok(report)
     }
 
@@ -483,38 +483,30 @@ impl ServiceRegistry {
     ) -> Result<RegistryReport> {
         let mut report = RegistryReport::new();
         let zone = self.zone(instance.name(), &mut report).await?;
-        let srv = self
-            .read(&zone, instance.name(), RecordType::SRV, &mut report)
+        // The ports are read with the rest of the state in each round of
+        // the leave; until then the target is a placeholder carrying the
+        // addresses (port 0 matches no published value).
+        let template = without_targets(instance).with_target(placeholder(host, addresses));
+        self.leave(&zone, &template, Some((host, addresses)), &mut report)
             .await?;
-        let mut targets = targets_of_host(srv.as_ref(), host, addresses);
-        if targets.is_empty() {
-            // Port 0 matches no published value: only the addresses go.
-            let mut t = Target::new(host.clone(), 0);
-            for ip in addresses {
-                t = t.with_address(*ip);
-            }
-            targets.push(t);
-        }
-        let leaving = targets
-            .into_iter()
-            .fold(without_targets(instance), ServiceInstance::with_target);
-        self.leave(&zone, &leaving, &mut report).await?;
         Ok(report)
     }
 
     /// The leave executor: read, plan ([`plan_leave`]), write, check.
+    /// With `every_port_of`, the host's targets are taken from each read of
+    /// the SRV set instead of from `template`.
     async fn leave(
         &self,
         zone: &Zone,
-        instance: &ServiceInstance,
+        template: &ServiceInstance,
+        every_port_of: Option<(&Name, &[IpAddr])>,
         report: &mut RegistryReport,
     ) -> Result<()> {
         let caps = self.provider.capabilities();
         let guarded = caps.preconditions;
-        let name = instance.name();
-        let records = instance.records();
+        let name = template.name();
+        let records = template.records();
         let hosts: Vec<Name> = records.addresses.iter().map(|s| s.name().clone()).collect();
-        let leaving: Vec<Srv> = instance.targets().iter().map(Target::srv).collect();
         // The zones whose SRV values may point at the hosts: the instance's
         // and each host's own.
         let mut zones = vec![zone.clone()];
@@ -526,23 +518,28 @@ impl ServiceRegistry {
         }
         let mut withdrawn = None;
         let (last, rejoined) = loop {
-            let state = if hosts.is_empty() {
+            let (instance, state) = if hosts.is_empty() {
                 let srv = self.read(zone, name, RecordType::SRV, report).await?;
+                let instance = leaving_targets(template, every_port_of, srv.as_ref());
                 let mut state = LeaveState {
                     srv,
                     ..LeaveState::default()
                 };
-                if !guarded && plan_leave(instance, &state, &caps).last {
+                if !guarded && plan_leave(&instance, &state, &caps).last {
                     state.txt = self.read(zone, name, RecordType::TXT, report).await?;
                 }
-                state
+                (instance, state)
             } else {
                 // Who else points at these hosts is a question about the
                 // whole zone: one listing answers it and reads our sets.
                 let listing = self.list_all(&zones, report).await?;
-                LeaveState::from_listing(&listing, name, &leaving, &hosts)
+                let srv = find_set(&listing, name, RecordType::SRV);
+                let instance = leaving_targets(template, every_port_of, srv.as_ref());
+                let leaving: Vec<Srv> = instance.targets().iter().map(Target::srv).collect();
+                let state = LeaveState::from_listing(&listing, name, &leaving, &hosts);
+                (instance, state)
             };
-            let plan = plan_leave(instance, &state, &caps);
+            let plan = plan_leave(&instance, &state, &caps);
             if !self
                 .write_guarded(zone, plan.batch.clone(), false, report)
                 .await?
@@ -583,7 +580,11 @@ impl ServiceRegistry {
                 if plan.last && !guarded && srv_now.is_some() {
                     tracing::warn!(instance = %name, "a target joined while the last one left; restoring its PTR");
                     let txt_now = find_set(listing, name, RecordType::TXT);
-                    restore.extend(plan_restore(instance, state.txt.as_ref(), txt_now.as_ref()));
+                    restore.extend(plan_restore(
+                        &instance,
+                        state.txt.as_ref(),
+                        txt_now.as_ref(),
+                    ));
                     rejoined = true;
                 }
                 if check_kept {
@@ -613,7 +614,7 @@ impl ServiceRegistry {
         if last && !rejoined {
             report.instance_removed = true;
             if let Some(enumeration) = &records.enumeration {
-                self.leave_service_type(zone, instance, enumeration, guarded, report)
+                self.leave_service_type(zone, template, enumeration, guarded, report)
                     .await?;
             }
             tracing::info!(instance = %name, "deregistered the instance");
@@ -752,6 +753,34 @@ fn address_sets(name: &Name, addresses: &[IpAddr], ttl: u32) -> Result<Vec<Recor
         }
     }
     Ok(sets)
+}
+
+/// A target of `host` at port 0 carrying `addresses`: matches no published
+/// SRV value, so a leave with it withdraws only the addresses.
+fn placeholder(host: &Name, addresses: &[IpAddr]) -> Target {
+    addresses
+        .iter()
+        .fold(Target::new(host.clone(), 0), |t, ip| t.with_address(*ip))
+}
+
+/// What leaves in this round: `template` itself, or, for every port of a
+/// host, that host's targets as `srv` publishes them (the placeholder when
+/// it publishes none).
+fn leaving_targets(
+    template: &ServiceInstance,
+    every_port_of: Option<(&Name, &[IpAddr])>,
+    srv: Option<&RecordSet>,
+) -> ServiceInstance {
+    let Some((host, addresses)) = every_port_of else {
+        return template.clone();
+    };
+    let mut targets = targets_of_host(srv, host, addresses);
+    if targets.is_empty() {
+        targets.push(placeholder(host, addresses));
+    }
+    targets
+        .into_iter()
+        .fold(without_targets(template), ServiceInstance::with_target)
 }
 
 /// `instance` with the same name, TXT, subtypes and TTL but no target.
