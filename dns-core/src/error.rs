@@ -289,6 +289,18 @@ impl Error {
     /// The indices (into the batch) of the changes that took effect before
     /// an [`Error::PartiallyApplied`]; `None` for any other error, after
     /// which nothing of the batch took effect.
+    ///
+    /// ```
+    /// use dns_core::{ApplyReport, Error};
+    /// // A batch of 3 split in two requests; the second was refused after
+    /// // the first had applied changes 0 and 1.
+    /// let err = ApplyReport::new(1, false)
+    ///     .with_applied([0, 1])
+    ///     .into_partial_error(3, Error::InvalidInput("refused".into()));
+    /// assert_eq!(err.applied(), Some(&[0, 1][..]));
+    /// assert!(err.to_string().starts_with("2 of 3 changes were applied"));
+    /// assert_eq!(Error::InvalidInput("x".into()).applied(), None);
+    /// ```
     pub fn applied(&self) -> Option<&[usize]> {
         match self {
             Self::PartiallyApplied { report, .. } => Some(&report.applied),

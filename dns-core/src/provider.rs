@@ -499,6 +499,22 @@ pub trait DnsProvider: Send + Sync + fmt::Debug + 'static {
     /// Implementations must not override it: it is what keeps `validate`
     /// and `apply` in agreement. On success [`ApplyReport::applied`] lists
     /// every change.
+    ///
+    /// ```
+    /// use dns_core::{Change, DnsProvider, Error, InMemoryProvider, Name, RData, RecordSet};
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let memory = InMemoryProvider::new();
+    /// let zone = memory.create_zone(Name::parse("example.com")?)?;
+    /// let outside = RecordSet::new(Name::parse("www.example.org")?, 60, [RData::A("192.0.2.1".parse()?)])?;
+    /// let bad = [Change::Add(outside)];
+    /// // validate and apply refuse the same batch, and apply sends nothing.
+    /// assert!(matches!(memory.validate(&zone, &bad), Err(Error::InvalidInput(_))));
+    /// let before = memory.requests();
+    /// assert!(matches!(memory.apply(&zone, &bad).await, Err(Error::InvalidInput(_))));
+    /// assert_eq!(memory.requests(), before);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
     async fn apply(&self, zone: &Zone, changes: &[Change]) -> Result<ApplyReport> {
         self.validate(zone, changes)?;
         if changes.is_empty() {
