@@ -825,7 +825,7 @@ fn bad_batches(
         ),
         (
             "an IP address as SRV target",
-            false,
+            true,
             vec![Change::Add(set(
                 &name(under, "_ip._tcp"),
                 ttl,
@@ -890,8 +890,8 @@ fn bad_batches(
 /// refuses with the same kind of error and without sending a request (when
 /// `requests` counts them); every batch it accepts, `apply` applies. The
 /// corpus: names outside the zone, TTLs out of range, oversize values, an
-/// IP address as SRV target, 401 values in one set, deleting or replacing
-/// the apex SOA and NS (always refused), a `Require` in a batch too large
+/// IP address as SRV target (always refused), 401 values in one set,
+/// deleting or replacing the apex SOA and NS (always refused), a `Require` in a batch too large
 /// for one request (always refused), an unsupported type.
 pub async fn validate_agrees_with_apply(
     p: &dyn DnsProvider,

@@ -32,6 +32,7 @@ mod rdata;
 mod retry;
 mod service;
 mod set;
+mod terminal;
 mod txt;
 
 #[cfg(any(test, feature = "conformance"))]
@@ -47,5 +48,6 @@ pub use retry::{RetryPolicy, conflict_backoff, conflict_backoff_ceiling};
 pub use service::{
     Protocol, SERVICE_TYPE_ENUMERATION, ServiceInstance, ServiceRecords, ServiceType, Target,
 };
-pub use set::{MAX_TTL, RecordSet};
+pub use set::{MAX_TTL, RecordSet, check_ttl};
+pub use terminal::{is_unsafe_on_terminal, terminal_safe};
 pub use txt::{Escapes, MAX_CHARACTER_STRING, Txt, TxtProperties, TxtValue};

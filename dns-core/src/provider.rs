@@ -207,7 +207,8 @@ impl Capabilities {
 
     /// Checks a batch against these capabilities and the zone, as every
     /// provider must before sending anything: names inside the zone, types
-    /// supported, names storable, TTLs in range, preconditions supported,
+    /// supported, names storable, no IP address as a target name (an SRV,
+    /// MX, CNAME, NS or PTR value of `192.0.2.1.`), TTLs in range, preconditions supported,
     /// the apex SOA and NS sets left alone (no `Delete`, `Remove` or
     /// `Upsert` of them: a zone without them stops resolving), no single
     /// change larger than one request, and a batch with
@@ -261,6 +262,17 @@ impl Capabilities {
                     format!("the name {bad:#} (labels other than letters, digits, '-' and '_')"),
                 ));
             }
+            if let Some(bad) = change
+                .values()
+                .iter()
+                .filter_map(|v| v.target_name())
+                .find(|n| is_address_like(n))
+            {
+                return Err(Error::InvalidInput(format!(
+                    "{change}: the target {bad:#} is an IP address written as a name; \
+                     a target must be a host name with its own A/AAAA records"
+                )));
+            }
             let apex_guard = matches!(rtype, RecordType::SOA | RecordType::NS)
                 && name == &zone.name
                 && matches!(
@@ -304,6 +316,15 @@ impl Capabilities {
         }
         Ok(())
     }
+}
+
+/// Whether `name` ends in an all-digit label, as `192.0.2.1.` does: no
+/// top-level domain is all digits (RFC 3696 section 2), so such a target is
+/// an address someone wrote where a host name belongs.
+fn is_address_like(name: &Name) -> bool {
+    name.labels()
+        .last()
+        .is_some_and(|l| l.as_bytes().iter().all(u8::is_ascii_digit))
 }
 
 /// What an [`apply`](DnsProvider::apply) did.

@@ -328,9 +328,12 @@ impl ServiceInstance {
         self
     }
 
-    /// Sets the TTL of every record (capped at [`MAX_TTL`](crate::MAX_TTL)).
+    /// Sets the TTL of every record. It is kept as given: a value above
+    /// [`MAX_TTL`](crate::MAX_TTL) is refused by the registry's checks
+    /// ([`check_ttl`](crate::check_ttl)), never capped, and
+    /// [`records`](Self::records) leaves out what cannot be a record set.
     pub fn with_ttl(mut self, ttl: u32) -> Self {
-        self.ttl = ttl.min(crate::set::MAX_TTL);
+        self.ttl = ttl;
         self
     }
 

@@ -9,6 +9,28 @@ use crate::rdata::{RData, RecordType};
 /// The largest TTL RFC 2181 section 8 allows (2^31 - 1 seconds).
 pub const MAX_TTL: u32 = i32::MAX as u32;
 
+/// The one TTL rule every record set, service instance and command line
+/// option follows: at most [`MAX_TTL`]. A larger value is refused, never
+/// capped, because a silently shortened TTL is not what was asked for.
+///
+/// ```
+/// use dns_core::{MAX_TTL, check_ttl};
+/// assert_eq!(check_ttl(300).unwrap(), 300);
+/// assert_eq!(check_ttl(MAX_TTL).unwrap(), MAX_TTL);
+/// let e = check_ttl(MAX_TTL + 1).unwrap_err();
+/// assert_eq!(e.to_string(), r#"invalid TTL "2147483648": above the 2147483647 seconds RFC 2181 section 8 allows"#);
+/// ```
+pub fn check_ttl(ttl: u32) -> Result<u32, ParseError> {
+    if ttl > MAX_TTL {
+        return Err(ParseError::new(
+            "TTL",
+            ttl.to_string(),
+            format!("above the {MAX_TTL} seconds RFC 2181 section 8 allows"),
+        ));
+    }
+    Ok(ttl)
+}
+
 /// All values of one (name, type), sharing one TTL: the unit DNS answers with
 /// and Route 53 stores. Never empty; values are distinct (a duplicate given
 /// on construction is dropped, first occurrence kept) and keep their order.
@@ -85,13 +107,7 @@ impl RecordSet {
                 "a CNAME set holds exactly one value",
             ));
         }
-        if ttl > MAX_TTL {
-            return Err(ParseError::new(
-                "record set",
-                format!("{name} {rtype}"),
-                format!("TTL {ttl} is above the {MAX_TTL} RFC 2181 allows"),
-            ));
-        }
+        check_ttl(ttl)?;
         Ok(Self {
             name,
             rtype,

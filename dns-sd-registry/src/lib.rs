@@ -26,5 +26,5 @@ mod report;
 pub mod suite;
 
 pub use plan::{LeavePlan, LeaveState, plan_leave, plan_restore, targets_of_host};
-pub use registry::ServiceRegistry;
+pub use registry::{ServiceRegistry, unusable_address};
 pub use report::{RegistryReport, TxtPolicy};

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use dns_core::{
     Change, DnsProvider, Error, Name, Precondition, RData, RecordSet, RecordType, Result,
-    ServiceInstance, Srv, Target, Zone,
+    ServiceInstance, Srv, Target, Zone, check_ttl,
 };
 
 use crate::plan::{LeaveState, find_set, plan_leave, plan_restore, same_endpoint, targets_of_host};
@@ -92,6 +92,7 @@ use crate::report::{RegistryReport, TxtPolicy};
 pub struct ServiceRegistry {
     provider: Arc<dyn DnsProvider>,
     max_conflicts: u32,
+    any_address: bool,
     zones: Mutex<Vec<Zone>>,
     /// Held while a zone is looked up, so concurrent calls that miss the
     /// cache together make one lookup, not one each.
@@ -104,6 +105,7 @@ impl ServiceRegistry {
         Self {
             provider,
             max_conflicts: 32,
+            any_address: false,
             zones: Mutex::default(),
             lookup: tokio::sync::Mutex::new(()),
         }
@@ -120,6 +122,14 @@ impl ServiceRegistry {
     /// (default 32).
     pub fn with_max_conflicts(mut self, max: u32) -> Self {
         self.max_conflicts = max.max(1);
+        self
+    }
+
+    /// Whether to publish addresses no client can connect to (see
+    /// [`unusable_address`]): off by default, so that `0.0.0.0` from a
+    /// misconfigured boot script never reaches DNS.
+    pub fn with_any_address(mut self, allow: bool) -> Self {
+        self.any_address = allow;
         self
     }
 
@@ -182,14 +192,40 @@ impl ServiceRegistry {
     /// [`Error::Unsupported`]. Names inside the instance's domain are
     /// checked against it; host names outside it are checked by the
     /// provider against their own zone when written.
+    ///
+    /// The rules of the registry itself come first: a TTL above
+    /// [`MAX_TTL`](dns_core::MAX_TTL) is refused ([`check_ttl`]), and so is
+    /// an [`unusable_address`] unless [`with_any_address`](Self::with_any_address).
     pub fn check(&self, instance: &ServiceInstance) -> Result<()> {
+        check_ttl(instance.ttl())?;
+        for target in instance.targets() {
+            self.check_addresses(&target.addresses)?;
+        }
         self.validate(instance.domain(), instance.records().all())
     }
 
     /// Checks a round-robin join as [`join_round_robin`](Self::join_round_robin)
     /// does before it sends anything.
     pub fn check_round_robin(&self, name: &Name, addresses: &[IpAddr], ttl: u32) -> Result<()> {
+        check_ttl(ttl)?;
+        self.check_addresses(addresses)?;
         self.validate(name, address_sets(name, addresses, ttl)?)
+    }
+
+    fn check_addresses(&self, addresses: &[IpAddr]) -> Result<()> {
+        if self.any_address {
+            return Ok(());
+        }
+        match addresses
+            .iter()
+            .find_map(|ip| unusable_address(*ip).map(|why| (ip, why)))
+        {
+            Some((ip, why)) => Err(Error::InvalidInput(format!(
+                "{ip} is {why}: no client can connect to it (publish it anyway with \
+                 ServiceRegistry::with_any_address)"
+            ))),
+            None => Ok(()),
+        }
     }
 
     fn validate(&self, domain: &Name, sets: impl IntoIterator<Item = RecordSet>) -> Result<()> {
@@ -807,4 +843,29 @@ fn pointing_at(listing: &[RecordSet], host: &Name) -> Option<Name> {
         .filter(|s| s.record_type() == RecordType::SRV)
         .find(|s| s.values().iter().any(|v| v.target_name() == Some(host)))
         .map(|s| s.name().clone())
+}
+
+/// Why no client could connect to `ip` anywhere, for the addresses a
+/// registry refuses to publish by default: the unspecified address
+/// (`0.0.0.0`, `::`, what a server listening on every interface reports as
+/// its own), the IPv4 broadcast address and multicast groups. `None` for
+/// every other address, loopback and private ranges included (they are
+/// right for a test bed or a private zone).
+///
+/// ```
+/// use dns_sd_registry::unusable_address;
+/// assert_eq!(unusable_address("0.0.0.0".parse().unwrap()), Some("the unspecified address"));
+/// assert_eq!(unusable_address("ff02::1".parse().unwrap()), Some("a multicast address"));
+/// assert_eq!(unusable_address("10.1.2.3".parse().unwrap()), None);
+/// ```
+pub fn unusable_address(ip: IpAddr) -> Option<&'static str> {
+    match ip {
+        _ if ip.is_unspecified() => Some("the unspecified address"),
+        _ if ip.is_multicast() => Some("a multicast address"),
+        IpAddr::V4(v4) if v4.is_broadcast() => Some("the broadcast address"),
+        IpAddr::V6(v6) => v6
+            .to_ipv4_mapped()
+            .and_then(|v4| unusable_address(IpAddr::V4(v4))),
+        IpAddr::V4(_) => None,
+    }
 }
