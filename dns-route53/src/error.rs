@@ -7,7 +7,7 @@ use aws_sdk_route53::config::http::HttpResponse;
 use aws_sdk_route53::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_route53::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_route53::error::BoxError;
-use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_route53::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_route53::operation::RequestId;
 use aws_sdk_route53::operation::change_resource_record_sets::ChangeResourceRecordSetsError;
 use dns_core::Error;
@@ -74,15 +74,16 @@ impl Failure {
             SdkError::ServiceError(e) => {
                 let messages = batch_messages(e.err());
                 let message = if messages.is_empty() {
-                    e.err()
-                        .message()
-                        .map_or_else(|| DisplayErrorContext(e.err()).to_string(), str::to_owned)
+                    e.err().message().map_or_else(
+                        || not_route53(e.raw().status().as_u16(), e.err()),
+                        str::to_owned,
+                    )
                 } else {
                     messages.join("; ")
                 };
                 (e.err().code().map(str::to_owned), messages, message)
             }
-            other => (None, Vec::new(), DisplayErrorContext(other).to_string()),
+            other => (None, Vec::new(), chain(other)),
         };
         Self {
             code,
@@ -91,6 +92,35 @@ impl Failure {
             request_id: err.request_id().map(str::to_owned),
             status: err.raw_response().map(|r| r.status().as_u16()),
         }
+    }
+}
+
+/// An answer with no AWS error code or message (a proxy's HTML page, an
+/// empty body): one line with the HTTP status, never the SDK's `Debug`.
+fn not_route53(status: u16, err: &(dyn std::error::Error + 'static)) -> String {
+    format!(
+        "HTTP {status}: the answer is not a Route 53 error document ({})",
+        chain(err)
+    )
+}
+
+/// An error and its sources on one line (`a: b: c`), each shown once,
+/// without the `Debug` dump the SDK's own rendering appends.
+pub(crate) fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut next = Some(err);
+    while let Some(e) = next {
+        let text = e.to_string();
+        let text = text.trim();
+        if !text.is_empty() && !parts.iter().any(|p| p.contains(text)) {
+            parts.push(text.to_owned());
+        }
+        next = e.source();
+    }
+    let line = parts.join(": ").replace(['\n', '\r'], " ");
+    match line.char_indices().nth(400) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
     }
 }
 
@@ -222,7 +252,14 @@ fn missing_credentials(err: &(dyn std::error::Error + 'static)) -> Option<String
                     the shared config and credentials files, web identity, ECS and EC2 instance metadata): \
                     set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run with an instance role"
                     .to_owned(),
-                other => format!("loading AWS credentials failed: {other}"),
+                // The reason (IMDS answered 403, a profile without keys, an
+                // expired SSO session) is in the sources: keep it, and say
+                // where credentials come from.
+                other => format!(
+                    "loading AWS credentials failed: {}; check that source, or set AWS_PROFILE, \
+                     or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+                    chain(other)
+                ),
             });
         }
         source = e.source();
@@ -301,6 +338,33 @@ mod tests {
         ));
         let invalid = from_failure(failure("InvalidInput"), None);
         assert!(!invalid.is_retryable());
+    }
+
+    #[test]
+    fn chains_keep_every_reason_on_one_line() {
+        #[derive(Debug)]
+        struct E(&'static str, Option<Box<Self>>);
+        impl std::fmt::Display for E {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.0)
+            }
+        }
+        impl std::error::Error for E {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                self.1.as_deref().map(|e| e as _)
+            }
+        }
+        let inner = E("HTTP 403 Forbidden\nfrom IMDS", None);
+        let err = E(
+            "failed to load credentials",
+            Some(Box::new(E("imds", Some(Box::new(inner))))),
+        );
+        let text = chain(&err);
+        assert_eq!(
+            text,
+            "failed to load credentials: imds: HTTP 403 Forbidden from IMDS"
+        );
+        assert!(!text.contains("E("), "no Debug: {text}");
     }
 
     #[test]
