@@ -8,11 +8,13 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use dns_core::{Label, Name, RecordType, ServiceType};
 
 const AFTER_HELP: &str = "\
-Exit status: 0 done, 1 the operation failed, 2 usage error.
+Exit status: 0 done, 1 the operation failed, 2 bad input (usage, a bad
+file or value), found before anything was sent.
 
 Examples:
   # at boot: publish this host's address and join _http._tcp.example.com
-  dnsctl --provider route53 --zone example.com join --service _http._tcp --instance v1 \\
+  dnsctl --provider route53 --zone example.com \\
+      join --service _http._tcp --instance v1 \\
       --port 8080 --address auto --txt path=/api --until-signal
   # a client: list, inspect and pick
   dnsctl discover _http._tcp.example.com
@@ -21,9 +23,9 @@ Examples:
 /// Register services in DNS on Route 53 or Cloudflare, and discover them
 /// (DNS-SD, RFC 6763; weighted SRV selection, RFC 2782).
 #[derive(Debug, Parser)]
-#[command(name = "dnsctl", version, after_help = AFTER_HELP, propagate_version = true)]
+#[command(name = "dnsctl", version, propagate_version = true)]
 pub(crate) struct Cli {
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Global options")]
     pub(crate) global: Global,
     #[command(subcommand)]
     pub(crate) command: Command,
@@ -84,79 +86,191 @@ pub(crate) enum ProviderKind {
 pub(crate) enum Command {
     /// Publish this host: its address record, its SRV target in a service
     /// instance (with TXT) and/or its address in a round-robin A set.
-    #[command(after_help = JOIN_EXAMPLES)]
     Join(JoinArgs),
     /// Withdraw what `join` published for this host, and nothing else.
-    #[command(after_help = LEAVE_EXAMPLES)]
     Leave(JoinArgs),
     /// List the instances of a service type (PTR records).
-    #[command(after_help = "Example:\n  dnsctl browse _http._tcp.example.com --server 10.0.0.2")]
     Browse(ServiceArg),
     /// Show one instance: its targets (SRV), their addresses and its TXT data.
-    #[command(after_help = "Example:\n  dnsctl resolve 'v1._http._tcp.example.com' --json")]
     Resolve(InstanceArg),
     /// Browse a service type and resolve every instance.
-    #[command(
-        after_help = "Examples:\n  dnsctl discover _http._tcp.example.com\n  dnsctl discover _http._tcp.example.com --json | jq '.instances[].targets'"
-    )]
     Discover(ServiceArg),
     /// Choose a target as a client would (RFC 2782: lowest priority, then by weight).
-    #[command(after_help = PICK_EXAMPLES)]
     Pick(PickArgs),
     /// One fail-over order: every target in the order a client would try them.
-    #[command(
-        after_help = "Example:\n  dnsctl order _http._tcp.example.com --instance v1\n  dnsctl order 'v1._http._tcp.example.com' --json"
-    )]
     Order(SelectArgs),
     /// Follow a service type and print instances as they join, change and leave.
-    #[command(
-        after_help = "Examples:\n  dnsctl watch _http._tcp.example.com\n  dnsctl watch _http._tcp.example.com --json --events 3   # the first poll reports every instance as added"
-    )]
     Watch(WatchArgs),
     /// Inspect the zone or apply scripted changes to it.
-    #[command(
-        subcommand,
-        after_help = "Examples:\n  dnsctl --provider route53 --zone example.com records list --type SRV\n  dnsctl --provider cloudflare --zone example.com records apply changes.yaml --yes"
-    )]
+    #[command(subcommand)]
     Records(RecordsCommand),
     /// Write discovered instances (or the zone's address records) into a hosts file.
-    #[command(after_help = HOSTS_EXAMPLES)]
     Hosts(HostsArgs),
 }
 
 const JOIN_EXAMPLES: &str = "\
+Names without a domain (--host web-1, --a-record www) are in --zone.
+
 Examples:
-  # the classic boot script: A record 10-1-2-3.example.com and SRV 0 0 8080 10-1-2-3.example.com.
-  dnsctl --provider route53 --zone example.com join --service _http._tcp --instance v1 \\
+  # the classic boot script: A record 10-1-2-3.example.com and
+  # SRV 0 0 8080 10-1-2-3.example.com.
+  dnsctl --provider route53 --zone example.com \\
+      join --service _http._tcp --instance v1 \\
       --port 8080 --address 10.1.2.3 --txt path=/ --txt tls
-  # on EC2: the instance's private address from the metadata service (IMDSv2)
-  dnsctl --provider route53 --zone example.com join --service _http._tcp --port 8080 --address private
+  # on EC2: the instance's private address from the metadata service
+  dnsctl --provider route53 --zone example.com \\
+      join --service _http._tcp --port 8080 --address private
   # round-robin A set on Cloudflare (DNS only, not proxied)
-  dnsctl --provider cloudflare --zone example.com join --a-record www.example.com --address public --ttl 120
-  # systemd / containers: stay in the foreground, leave on SIGTERM or SIGINT
-  dnsctl --provider route53 --zone example.com join --service _http._tcp --port 8080 --address auto --until-signal";
+  dnsctl --provider cloudflare --zone example.com \\
+      join --a-record www.example.com --address public --ttl 120
+  # systemd / containers: stay in the foreground, leave on SIGTERM/SIGINT
+  dnsctl --provider route53 --zone example.com \\
+      join --service _http._tcp --port 8080 --address auto --until-signal";
 
 const LEAVE_EXAMPLES: &str = "\
 Without --port, every SRV target of this host in the instance is withdrawn.
 
 Examples:
-  dnsctl --provider route53 --zone example.com leave --service _http._tcp --instance v1 --address 10.1.2.3
-  dnsctl --provider cloudflare --zone example.com leave --a-record www.example.com --address public";
+  dnsctl --provider route53 --zone example.com \\
+      leave --service _http._tcp --instance v1 --address 10.1.2.3
+  dnsctl --provider cloudflare --zone example.com \\
+      leave --a-record www.example.com --address public";
 
 const PICK_EXAMPLES: &str = "\
 Examples:
   dnsctl pick _http._tcp.example.com --instance v1
   dnsctl pick 'v1._http._tcp.example.com' --json
-  dnsctl pick _http._tcp.example.com --count 5 --json      # five independent picks
-  dnsctl pick _http._tcp.example.com --samples 100000      # observed vs expected shares";
+  # five independent picks
+  dnsctl pick _http._tcp.example.com --count 5 --json
+  # observed vs expected shares
+  dnsctl pick _http._tcp.example.com --samples 100000";
 
 const HOSTS_EXAMPLES: &str = "\
 Only the block between dnsctl's markers is rewritten; the file is replaced
-atomically and left untouched when discovery fails or finds nothing.
+atomically and left untouched when discovery fails or finds nothing. Names
+that are not host names (letters, digits, inner hyphens) are left out.
 
 Examples:
   dnsctl hosts --service _http._tcp.example.com --output /etc/hosts
-  dnsctl --provider route53 --zone example.com hosts --from-zone --output ./hosts";
+  dnsctl --provider route53 --zone example.com \\
+      hosts --from-zone --output ./hosts";
+
+const BROWSE_EXAMPLES: &str = "\
+Example:
+  dnsctl browse _http._tcp.example.com --server 10.0.0.2";
+
+const RESOLVE_EXAMPLES: &str = "\
+Example:
+  dnsctl resolve 'v1._http._tcp.example.com' --json";
+
+const DISCOVER_EXAMPLES: &str = "\
+Examples:
+  dnsctl discover _http._tcp.example.com
+  dnsctl discover _http._tcp.example.com --json | jq '.instances[].targets'";
+
+const ORDER_EXAMPLES: &str = "\
+Examples:
+  dnsctl order _http._tcp.example.com --instance v1
+  dnsctl order 'v1._http._tcp.example.com' --json";
+
+const WATCH_EXAMPLES: &str = "\
+Examples:
+  dnsctl watch _http._tcp.example.com
+  # the first poll reports every instance as added
+  dnsctl watch _http._tcp.example.com --json --events 3";
+
+const RECORDS_EXAMPLES: &str = "\
+Examples:
+  dnsctl --provider route53 --zone example.com records list --type SRV
+  dnsctl --provider cloudflare --zone example.com \\
+      records apply changes.yaml --yes";
+
+const LIST_EXAMPLES: &str = "\
+Examples:
+  dnsctl --provider route53 --zone example.com records list
+  dnsctl --provider cloudflare --zone example.com records list --type SRV --json";
+
+/// The text after a command's help: its examples (and notes), printed as
+/// written. clap would re-wrap it to the terminal's width, splitting a
+/// command across lines where a copy and paste breaks it; so it is kept
+/// out of clap and added here ([`after_help`]).
+const AFTER: &[(&str, &str)] = &[
+    ("", AFTER_HELP),
+    ("join", JOIN_EXAMPLES),
+    ("leave", LEAVE_EXAMPLES),
+    ("browse", BROWSE_EXAMPLES),
+    ("resolve", RESOLVE_EXAMPLES),
+    ("discover", DISCOVER_EXAMPLES),
+    ("pick", PICK_EXAMPLES),
+    ("order", ORDER_EXAMPLES),
+    ("watch", WATCH_EXAMPLES),
+    ("records", RECORDS_EXAMPLES),
+    ("records list", LIST_EXAMPLES),
+    ("records apply", APPLY_EXAMPLES),
+    ("hosts", HOSTS_EXAMPLES),
+];
+
+/// The global options each subcommand has no use for: hidden from its help
+/// (they are still accepted, so a script that sets them for every call
+/// keeps working).
+const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
+    ("join", &["servers"]),
+    ("leave", &["servers"]),
+    ("records", &["servers"]),
+    ("records list", &["servers"]),
+    ("records apply", &["servers"]),
+    ("browse", &["provider", "zone_id", "endpoint"]),
+    ("resolve", &["provider", "zone_id", "endpoint"]),
+    ("discover", &["provider", "zone_id", "endpoint"]),
+    ("pick", &["provider", "zone_id", "endpoint"]),
+    ("order", &["provider", "zone_id", "endpoint"]),
+    ("watch", &["provider", "zone_id", "endpoint"]),
+];
+
+/// The examples and notes for the help text `help` (as clap rendered it):
+/// the command is read off its `Usage: dnsctl ...` line.
+pub(crate) fn after_help(help: &str) -> Option<&'static str> {
+    let usage = help
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: dnsctl"))?;
+    let path: Vec<&str> = usage
+        .split_whitespace()
+        .take_while(|w| w.chars().all(|c| c.is_ascii_lowercase()))
+        .collect();
+    let path = path.join(" ");
+    AFTER
+        .iter()
+        .find(|(p, _)| *p == path)
+        .map(|(_, text)| *text)
+}
+
+/// The command line parser: [`Cli`] with every subcommand's help showing
+/// its own options first, then only the global options it uses.
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let globals: Vec<clap::Arg> = cmd
+        .get_arguments()
+        .filter(|a| a.is_global_set())
+        .cloned()
+        .collect();
+    // clap propagates a global option into a subcommand unless the
+    // subcommand has its own argument of that id: a hidden copy there
+    // keeps the option working and out of that subcommand's help.
+    for (path, unused) in UNUSED_GLOBALS {
+        let hide = |sub: clap::Command| {
+            globals
+                .iter()
+                .filter(|a| unused.contains(&a.get_id().as_str()))
+                .fold(sub, |sub, a| sub.arg(a.clone().hide(true)))
+        };
+        cmd = match path.split_once(' ') {
+            Some((outer, inner)) => cmd.mut_subcommand(outer, |o| o.mut_subcommand(inner, hide)),
+            None => cmd.mut_subcommand(*path, hide),
+        };
+    }
+    cmd
+}
 
 /// `join` and `leave`.
 #[derive(Debug, Args)]
@@ -183,7 +297,8 @@ pub(crate) struct JoinArgs {
     pub(crate) weight: u16,
 
     /// TTL of the records written, in seconds.
-    #[arg(long, default_value_t = dns_core::ServiceInstance::DEFAULT_TTL, allow_negative_numbers = true)]
+    #[arg(long, default_value_t = dns_core::ServiceInstance::DEFAULT_TTL, allow_negative_numbers = true,
+          value_parser = parse_ttl)]
     pub(crate) ttl: u32,
 
     /// A TXT property of the instance (repeatable): key=value, or key alone for a flag.
@@ -192,8 +307,8 @@ pub(crate) struct JoinArgs {
 
     /// The SRV target host name (default: derived from --address: 10.1.2.3 in
     /// example.com gives 10-1-2-3.example.com).
-    #[arg(long, value_parser = parse_name)]
-    pub(crate) host: Option<Name>,
+    #[arg(long, value_parser = parse_host)]
+    pub(crate) host: Option<CliName>,
 
     /// This host's address (repeatable, e.g. IPv4 and IPv6): an IP, `auto`
     /// (EC2 metadata if on EC2, else the default route's interface),
@@ -202,12 +317,17 @@ pub(crate) struct JoinArgs {
     pub(crate) addresses: Vec<AddressSpec>,
 
     /// Add this host's address to (leave: remove it from) the A/AAAA set at NAME (round robin).
-    #[arg(long, value_name = "NAME", value_parser = parse_name)]
-    pub(crate) a_record: Option<Name>,
+    #[arg(long, value_name = "NAME", value_parser = parse_cli_name)]
+    pub(crate) a_record: Option<CliName>,
 
     /// Also register the instance under this subtype (repeatable, RFC 6763 section 7.1).
     #[arg(long = "subtype", value_parser = parse_label)]
     pub(crate) subtypes: Vec<Label>,
+
+    /// Publish an --address no client can connect to (0.0.0.0, ::, the
+    /// broadcast address, multicast), refused otherwise.
+    #[arg(long)]
+    pub(crate) force_address: bool,
 
     /// join only: stay in the foreground and leave on SIGTERM or SIGINT.
     #[arg(long)]
@@ -239,16 +359,16 @@ pub(crate) struct ServiceArg {
 #[derive(Debug, Args)]
 pub(crate) struct InstanceArg {
     /// The instance, in presentation form (escape dots in the label as `\.`).
-    #[arg(value_name = "INSTANCE.SERVICE.DOMAIN", value_parser = parse_name)]
-    pub(crate) instance: Name,
+    #[arg(value_name = "INSTANCE.SERVICE.DOMAIN", value_parser = parse_cli_name)]
+    pub(crate) instance: CliName,
 }
 
 /// What `pick` and `order` choose among.
 #[derive(Debug, Args)]
 pub(crate) struct SelectArgs {
     /// A service (_name._tcp.domain) or one instance (Label._name._tcp.domain).
-    #[arg(value_name = "SERVICE.DOMAIN|INSTANCE", value_parser = parse_name)]
-    pub(crate) name: Name,
+    #[arg(value_name = "SERVICE.DOMAIN|INSTANCE", value_parser = parse_cli_name)]
+    pub(crate) name: CliName,
 
     /// With a service: choose among this instance's targets only.
     #[arg(long, value_parser = parse_label)]
@@ -297,19 +417,15 @@ pub(crate) struct WatchArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum RecordsCommand {
     /// List the zone's record sets (needs --provider and --zone).
-    #[command(
-        after_help = "Examples:\n  dnsctl --provider route53 --zone example.com records list\n  dnsctl --provider cloudflare --zone example.com records list --type SRV --json"
-    )]
     List {
         /// Only sets of this type.
         #[arg(long = "type", value_parser = parse_record_type)]
         rtype: Option<RecordType>,
         /// Only sets at this name or below it.
-        #[arg(long, value_parser = parse_name)]
-        name: Option<Name>,
+        #[arg(long, value_parser = parse_cli_name)]
+        name: Option<CliName>,
     },
     /// Read changes from a JSON or YAML file, print the plan, apply it with --yes.
-    #[command(after_help = APPLY_EXAMPLES)]
     Apply {
         /// The file of changes (`-` for stdin); YAML unless it parses as JSON.
         file: PathBuf,
@@ -335,9 +451,13 @@ a ttl and values in zone-file presentation form:
     ttl: 60
     values: ['\"path=/\" \"tls\"']
 
+Names without a domain (www, v1._http._tcp, a target host9) are in --zone;
+write a name in full, or end it with a dot, to mean it as it is.
+
 Examples:
   dnsctl --provider route53 --zone example.com records apply changes.yaml
-  dnsctl --provider route53 --zone example.com records apply changes.yaml --yes";
+  dnsctl --provider route53 --zone example.com \\
+      records apply changes.yaml --yes";
 
 /// `hosts`.
 #[derive(Debug, Args)]
@@ -365,6 +485,122 @@ pub(crate) struct HostsArgs {
 pub(crate) struct ServiceName {
     pub(crate) service: ServiceType,
     pub(crate) domain: Name,
+    /// Given without a domain (`_http._tcp`): the domain is `--zone`.
+    pub(crate) relative: bool,
+}
+
+/// A name from the command line, before `--zone` completes it.
+///
+/// The rule, the same in every subcommand and in `records apply` files: a
+/// name with a trailing dot is taken as written; so is any other name that
+/// reaches a domain (`www.example.com`). A name that stops before one (a
+/// single label such as `host9`, or one ending at the service type such as
+/// `_http._tcp` or `v1._http._tcp`) is relative to `--zone`, and refused
+/// when there is no `--zone`: publishing `host9.` (a top-level name no one
+/// can resolve) is never what was meant.
+#[derive(Debug, Clone)]
+pub(crate) struct CliName {
+    name: Name,
+    text: String,
+    relative: bool,
+}
+
+impl CliName {
+    fn parse(s: &str) -> Result<Self, String> {
+        let name = parse_name(s)?;
+        let relative = is_relative(s, &name);
+        Ok(Self {
+            name,
+            text: s.to_owned(),
+            relative,
+        })
+    }
+
+    /// The name, completed with `zone` when it was relative.
+    fn complete(&mut self, zone: Option<&Name>) -> Result<(), String> {
+        if !self.relative {
+            return Ok(());
+        }
+        self.name = complete_name(&self.text, &self.name, zone)?;
+        self.relative = false;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for CliName {
+    type Target = Name;
+
+    fn deref(&self) -> &Name {
+        &self.name
+    }
+}
+
+impl std::fmt::Display for CliName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.name.fmt(f)
+    }
+}
+
+/// Whether `text` (parsed as `name`) stops before a domain; see [`CliName`].
+pub(crate) fn is_relative(text: &str, name: &Name) -> bool {
+    let trailing_dot = text.ends_with('.')
+        && text[..text.len() - 1]
+            .bytes()
+            .rev()
+            .take_while(|b| *b == b'\\')
+            .count()
+            % 2
+            == 0;
+    let ends_at_service = name.labels().last().is_some_and(|l| {
+        l.as_bytes().eq_ignore_ascii_case(b"_tcp") || l.as_bytes().eq_ignore_ascii_case(b"_udp")
+    });
+    !trailing_dot && (name.labels().len() == 1 || ends_at_service)
+}
+
+/// `name` (written `text`) under `zone`, or why it cannot be completed.
+pub(crate) fn complete_name(text: &str, name: &Name, zone: Option<&Name>) -> Result<Name, String> {
+    let Some(zone) = zone else {
+        return Err(format!(
+            "{text:?} has no domain: write the full name (e.g. {text}.example.com) or give --zone \
+             to complete it"
+        ));
+    };
+    name.join(zone)
+        .map_err(|e| format!("{text:?} in {zone}: {e}"))
+}
+
+impl Cli {
+    /// Completes every relative name with `--zone` (see [`CliName`]).
+    pub(crate) fn complete_names(&mut self) -> Result<(), String> {
+        let zone = self.global.zone.as_ref();
+        let service = |s: &mut ServiceName| -> Result<(), String> {
+            if s.relative {
+                s.domain = complete_name(&s.service.to_string(), &Name::root(), zone)?;
+                s.relative = false;
+            }
+            Ok(())
+        };
+        match &mut self.command {
+            Command::Join(a) | Command::Leave(a) => {
+                for n in [&mut a.host, &mut a.a_record].into_iter().flatten() {
+                    n.complete(zone)?;
+                }
+            }
+            Command::Browse(a) | Command::Discover(a) => service(&mut a.service)?,
+            Command::Watch(a) => service(&mut a.service.service)?,
+            Command::Resolve(a) => a.instance.complete(zone)?,
+            Command::Pick(a) => a.select.name.complete(zone)?,
+            Command::Order(a) => a.name.complete(zone)?,
+            Command::Records(RecordsCommand::List { name: Some(n), .. }) => n.complete(zone)?,
+            Command::Records(_) => {}
+            Command::Hosts(a) => {
+                for s in &mut a.services {
+                    service(s)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn parse_name(s: &str) -> Result<Name, String> {
@@ -381,13 +617,48 @@ fn parse_service_type(s: &str) -> Result<ServiceType, String> {
         .map_err(|e| e.to_string())
 }
 
+fn parse_cli_name(s: &str) -> Result<CliName, String> {
+    CliName::parse(s)
+}
+
+/// A host name; an IP address is refused with a hint, since `--host
+/// 10.1.2.3` would publish an SRV target no client can resolve.
+fn parse_host(s: &str) -> Result<CliName, String> {
+    if s.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+        .is_ok()
+    {
+        return Err(format!(
+            "{s:?} is an IP address; --host takes a host name (use --address for an IP)"
+        ));
+    }
+    CliName::parse(s)
+}
+
 fn parse_service_name(s: &str) -> Result<ServiceName, String> {
     let name = parse_name(s)?;
+    let relative = is_relative(s, &name);
     ServiceType::split_name(&name)
-        .map(|(service, domain)| ServiceName { service, domain })
+        .map(|(service, domain)| ServiceName {
+            service,
+            domain,
+            relative,
+        })
         .ok_or_else(|| {
             format!("{s:?} is not a service name: expected _name._tcp.domain or _name._udp.domain")
         })
+}
+
+/// Seconds, within the one TTL rule of every record ([`dns_core::check_ttl`]).
+fn parse_ttl(s: &str) -> Result<u32, String> {
+    let ttl: u32 = s.parse().map_err(|_| {
+        format!(
+            "{s:?} is not a TTL: seconds from 0 to {}",
+            dns_core::MAX_TTL
+        )
+    })?;
+    dns_core::check_ttl(ttl).map_err(|e| e.to_string())
 }
 
 fn parse_record_type(s: &str) -> Result<RecordType, String> {
@@ -445,6 +716,14 @@ mod tests {
     fn the_command_line_is_consistent() {
         use clap::CommandFactory;
         Cli::command().debug_assert();
+        // Every subcommand has its text after the help, and every path in
+        // the tables is a real subcommand (command() panics otherwise).
+        let mut cmd = command();
+        cmd.build();
+        for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
+            let help = sub.clone().render_help().to_string();
+            assert!(after_help(&help).is_some(), "{}: {help}", sub.get_name());
+        }
     }
 
     #[test]

@@ -31,10 +31,14 @@ impl Failure {
         }
     }
 
-    /// The message on one line, as scripts and journald show it best.
+    /// The message on one line, as scripts and journald show it best, with
+    /// anything that could drive a terminal escaped (provider messages and
+    /// names from DNS are not trusted).
     pub(crate) fn message(&self) -> Option<String> {
         match self {
-            Self::Usage(m) | Self::Failed(m) => Some(one_line(m)),
+            Self::Usage(m) | Self::Failed(m) => {
+                Some(dns_core::terminal_safe(&one_line(m)).into_owned())
+            }
             Self::Closed => None,
         }
     }

@@ -26,6 +26,7 @@ pub(crate) async fn run(global: &Global, args: &HostsArgs) -> Result<(), Failure
     } else {
         from_services(global, args).await?
     };
+    let entries = valid_host_names(entries);
     let count: usize = entries.values().map(Vec::len).sum();
     if count == 0 && !args.allow_empty {
         return Err(Failure::failed(format!(
@@ -135,6 +136,37 @@ fn read_existing(path: &Path) -> Result<String, Failure> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
         Err(e) => Err(Failure::failed(format!("reading {}: {e}", path.display()))),
     }
+}
+
+/// Only names a hosts file can hold: every label letters, digits and
+/// inner hyphens (RFC 952, RFC 1123 section 2.1), at most 63 octets. A name
+/// from DNS with anything else (spaces, underscores, control characters,
+/// UTF-8) is left out with a warning instead of being written in some
+/// escaped form that resolvers would read as another name.
+fn valid_host_names(entries: Entries) -> Entries {
+    entries
+        .into_iter()
+        .filter(|(name, _)| {
+            let valid = is_host_name(name);
+            if !valid {
+                output::warn(&format!(
+                    "{name} is not a valid host name (letters, digits and inner hyphens); \
+                     left out of the hosts file"
+                ));
+            }
+            valid
+        })
+        .collect()
+}
+
+fn is_host_name(name: &Name) -> bool {
+    !name.is_root()
+        && name.labels().iter().all(|label| {
+            let b = label.as_bytes();
+            b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                && b.first() != Some(&b'-')
+                && b.last() != Some(&b'-')
+        })
 }
 
 /// Host names without the trailing dot, as resolvers read hosts files.
@@ -252,6 +284,28 @@ mod tests {
         // Another key's block is left alone.
         let both = replace_block(&twice, "other", &render_block("other", &entries())).unwrap();
         assert!(both.contains("web-2") && both.contains("web-1"));
+    }
+
+    #[test]
+    fn only_host_names_reach_the_file() {
+        let mut e = entries();
+        for odd in [
+            r"evil\010127.0.0.1.example.com",
+            r"a\032b.example.com",
+            "_x.example.com",
+            "-a.example.com",
+            r"caf\195\169.example.com",
+        ] {
+            e.insert(
+                Name::parse(odd).unwrap(),
+                vec!["192.0.2.9".parse().unwrap()],
+            );
+        }
+        let kept = valid_host_names(e);
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        let block = render_block("k", &kept);
+        assert!(!block.contains("192.0.2.9"), "{block}");
+        assert!(block.contains("web-1.example.com"));
     }
 
     #[test]

@@ -47,8 +47,21 @@ pub(crate) async fn run(global: &Global, args: &JoinArgs, leaving: bool) -> Resu
         None
     };
     let addresses = address::resolve_all(&args.addresses).await?;
+    if !leaving && !args.force_address {
+        let unusable = addresses
+            .iter()
+            .find_map(|ip| dns_sd_registry::unusable_address(*ip).map(|why| (ip, why)));
+        if let Some((ip, why)) = unusable {
+            return Err(Failure::usage(format!(
+                "--address {ip} is {why}: no client can connect to it \
+                 (--force-address publishes it anyway)"
+            )));
+        }
+    }
     let publication = publication(&target.domain, args, addresses, txt, leaving)?;
-    let registry = ServiceRegistry::new(target.provider.clone());
+    // Withdrawing an address that should never have been published is fine.
+    let registry = ServiceRegistry::new(target.provider.clone())
+        .with_any_address(leaving || args.force_address);
     publication.check(&registry, command)?;
     if leaving {
         return leave(global, &target, &registry, &publication).await;
@@ -132,7 +145,7 @@ fn publication(
         None => None,
         Some(service) => {
             let name = match (&args.host, addresses.first()) {
-                (Some(host), _) => host.clone(),
+                (Some(host), _) => Name::clone(host),
                 (None, Some(ip)) => address::host_name_for(*ip, domain)?,
                 (None, None) => return Err(Failure::usage("--service needs --host or --address")),
             };
@@ -170,7 +183,7 @@ fn publication(
         instance,
         host,
         addresses,
-        round_robin: args.a_record.clone(),
+        round_robin: args.a_record.as_deref().cloned(),
         ttl: args.ttl,
     })
 }

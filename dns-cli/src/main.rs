@@ -20,17 +20,23 @@ mod records;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use clap::error::ErrorKind;
 
 use crate::cli::{Cli, Command};
 use crate::failure::{Failure, one_line};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let parsed = cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let mut cli = match parsed {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    if let Err(why) = cli.complete_names() {
+        return fail(&Failure::usage(why));
+    }
     init_logging(cli.global.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -66,12 +72,16 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
 /// one line on stderr with status 2.
 fn usage_error(e: &clap::Error) -> ExitCode {
     match e.kind() {
-        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+        ErrorKind::DisplayVersion => {
             let _ = e.print();
             ExitCode::SUCCESS
         }
+        ErrorKind::DisplayHelp => {
+            print_help(e);
+            ExitCode::SUCCESS
+        }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-            let _ = e.print();
+            print_help(e);
             ExitCode::from(2)
         }
         _ => {
@@ -83,10 +93,23 @@ fn usage_error(e: &clap::Error) -> ExitCode {
                 .next()
                 .unwrap_or(reason);
             let reason = one_line(reason.trim_start_matches("error: "));
+            let reason = dns_core::terminal_safe(&reason);
             let _ = writeln!(std::io::stderr(), "dnsctl: {reason} (see dnsctl --help)");
             ExitCode::from(2)
         }
     }
+}
+
+/// clap's help (wrapped to the terminal), then the command's examples as
+/// written, so that each stays one copy-pasteable command.
+fn print_help(e: &clap::Error) {
+    let help = e.render().to_string();
+    let mut out = std::io::stdout().lock();
+    let _ = write!(out, "{}", help.trim_end());
+    if let Some(after) = cli::after_help(&help) {
+        let _ = write!(out, "\n\n{after}");
+    }
+    let _ = writeln!(out);
 }
 
 fn fail(failure: &Failure) -> ExitCode {
@@ -100,7 +123,6 @@ fn fail(failure: &Failure) -> ExitCode {
 /// wrong itself, in one line, and library warnings (an AWS region not found
 /// in EC2 metadata, a retried lookup) would only repeat or clutter it.
 fn init_logging(verbose: u8) {
-    use std::io::IsTerminal;
     let level = match verbose {
         0 => tracing::Level::ERROR,
         1 => tracing::Level::INFO,
@@ -109,8 +131,31 @@ fn init_logging(verbose: u8) {
     };
     tracing_subscriber::fmt()
         .with_max_level(level)
-        .with_writer(std::io::stderr)
+        .with_writer(|| SafeStderr)
         .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
+        // Log fields carry names and messages from servers: every control
+        // character is escaped by the writer, so the logs have no colours.
+        .with_ansi(false)
         .init();
+}
+
+/// stderr for log lines: each write is one formatted event, ending with a
+/// newline; anything else in it that could drive a terminal is escaped.
+struct SafeStderr;
+
+impl std::io::Write for SafeStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let (body, end) = match text.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (&*text, ""),
+        };
+        let mut err = std::io::stderr().lock();
+        write!(err, "{}{end}", dns_core::terminal_safe(body))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }

@@ -1,14 +1,24 @@
 //! Writing results: aligned tables for people, JSON for programs.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
+
+use dns_core::{is_unsafe_on_terminal, terminal_safe};
 
 use serde::Serialize;
 
 use crate::failure::Failure;
 
-/// Writes one line to stdout; a closed pipe (`dnsctl ... | head`) ends the
-/// command quietly instead of failing it.
+/// Writes one line to stdout, with anything that could drive the terminal
+/// escaped ([`terminal_safe`]): names, TXT data and provider messages come
+/// from servers dnsctl does not trust. A closed pipe (`dnsctl ... | head`)
+/// ends the command quietly instead of failing it.
 pub(crate) fn line(text: &str) -> Result<(), Failure> {
+    raw_line(&terminal_safe(text))
+}
+
+/// Writes one line that is already safe (JSON, whose own escapes cover it).
+fn raw_line(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
@@ -26,7 +36,26 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Result<()
         serde_json::to_string_pretty(value)
     }
     .map_err(|e| Failure::failed(format!("encoding JSON: {e}")))?;
-    line(&text)
+    raw_line(&json_safe(&text))
+}
+
+/// JSON escapes C0 controls itself; DEL, C1 controls (a CSI is one) and
+/// the characters that reorder text are escaped here as `\uXXXX`, which
+/// decodes to the same string. They can only occur inside JSON strings.
+fn json_safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_unsafe_on_terminal(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 12);
+    for c in text.chars() {
+        if c != '\n' && is_unsafe_on_terminal(c) {
+            // Every character in the unsafe set is in the basic plane.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A warning on stderr, for results that are printed but incomplete.
@@ -34,9 +63,10 @@ pub(crate) fn warn(text: &str) {
     note(&format!("warning: {text}"));
 }
 
-/// A message for the operator on stderr, `dnsctl: ` first.
+/// A message for the operator on stderr, `dnsctl: ` first, escaped like
+/// [`line`].
 pub(crate) fn note(text: &str) {
-    let _ = writeln!(io::stderr().lock(), "dnsctl: {text}");
+    let _ = writeln!(io::stderr().lock(), "dnsctl: {}", terminal_safe(text));
 }
 
 /// A table whose columns are as wide as their widest cell.
@@ -61,8 +91,15 @@ impl Table {
         }
     }
 
+    /// Adds a row; cells are escaped ([`terminal_safe`]) so that widths
+    /// are those of what is printed.
     pub(crate) fn row(&mut self, cells: Vec<String>) {
-        self.rows.push(cells);
+        self.rows.push(
+            cells
+                .into_iter()
+                .map(|c| terminal_safe(&c).into_owned())
+                .collect(),
+        );
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -70,6 +107,15 @@ impl Table {
     }
 
     pub(crate) fn print(&self) -> Result<(), Failure> {
+        for text in self.lines() {
+            raw_line(&text)?;
+        }
+        Ok(())
+    }
+
+    /// The table's lines as printed, without their line ends.
+    pub(crate) fn lines(&self) -> Vec<String> {
+        let mut lines = Vec::with_capacity(self.rows.len() + 1);
         let columns = self.header.len();
         let mut widths = vec![0; columns];
         for row in std::iter::once(&self.header).chain(&self.rows) {
@@ -94,9 +140,9 @@ impl Table {
                     }
                 }
             }
-            line(text.trim_end())?;
+            lines.push(text.trim_end().to_owned());
         }
-        Ok(())
+        lines
     }
 }
 

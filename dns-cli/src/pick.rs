@@ -34,8 +34,15 @@ async fn instances(
 ) -> Result<Vec<ResolvedInstance>, Failure> {
     match ServiceType::split_name(&args.name) {
         Some((service, domain)) => {
-            let found =
-                discover::discover_service(client, &ServiceName { service, domain }).await?;
+            let found = discover::discover_service(
+                client,
+                &ServiceName {
+                    service,
+                    domain,
+                    relative: false,
+                },
+            )
+            .await?;
             if let Some(failure) = discover::incomplete(&found) {
                 return Err(failure);
             }

@@ -7,7 +7,7 @@ use std::path::Path;
 use dns_core::{Change, DnsProvider, Name, RData, RecordSet, RecordType, Zone};
 use serde::{Deserialize, Serialize};
 
-use crate::cli::{Global, RecordsCommand};
+use crate::cli::{self, Global, RecordsCommand};
 use crate::failure::{Context, Failure};
 use crate::output::{self, Table};
 use crate::provider::{self, Target};
@@ -18,12 +18,19 @@ pub(crate) async fn run(global: &Global, command: &RecordsCommand) -> Result<(),
     match command {
         RecordsCommand::List { rtype, name } => {
             let target = provider::connect(global, kind, domain).await?;
-            list(global, &target, *rtype, name.as_ref()).await
+            list(global, &target, *rtype, name.as_deref()).await
         }
         RecordsCommand::Apply { file, yes } => {
             // The file is read and checked before anything is sent.
             let changes = read_changes(file, &domain)?;
             let target = provider::connect(global, kind, domain).await?;
+            // What the provider would refuse is found before any request,
+            // against --zone; the hosted zone found later is checked again.
+            let provisional = Zone::new("", target.domain.clone());
+            target
+                .provider
+                .validate(&provisional, &changes)
+                .map_err(|e| Failure::usage(e.to_string()))?;
             apply(global, &target, &changes, *yes).await
         }
     }
@@ -112,63 +119,136 @@ enum Action {
 }
 
 /// Reads and checks a file of changes: every name in `zone`, every value
-/// valid for its type. Nothing is sent before this succeeds.
+/// valid for its type. Nothing is sent before this succeeds, and every
+/// problem with the file (missing, not UTF-8, not YAML or JSON, a key given
+/// twice, a field of the wrong type) is a usage error naming the line or
+/// the field.
 fn read_changes(path: &Path, zone: &Name) -> Result<Vec<Change>, Failure> {
-    let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin()).context("reading changes from stdin")?
-    } else {
-        std::fs::read_to_string(path).context(format_args!("reading {}", path.display()))?
-    };
     let shown = path.display();
-    let document: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(value) => value,
-        Err(json) if text.trim_start().starts_with(['{', '[']) => {
-            return Err(Failure::usage(format!("{shown}: not valid JSON: {json}")));
-        }
-        Err(_) => serde_yaml_ng::from_str(&text)
-            .map_err(|e| Failure::usage(format!("{shown}: not valid YAML or JSON: {e}")))?,
+    let bytes = if path.as_os_str() == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| Failure::usage(format!("reading changes from stdin: {e}")))?;
+        bytes
+    } else {
+        std::fs::read(path).map_err(|e| Failure::usage(format!("reading {shown}: {e}")))?
     };
-    specs(document)
-        .and_then(|specs| {
-            specs
-                .into_iter()
-                .enumerate()
-                .map(|(i, spec)| {
-                    serde_json::from_value::<ChangeSpec>(spec)
-                        .map_err(|e| e.to_string())
-                        .and_then(|spec| to_change(&spec, zone))
-                        .map_err(|why| format!("change {}: {why}", i + 1))
-                })
-                .collect()
-        })
+    let text = String::from_utf8(bytes).map_err(|e| {
+        Failure::usage(format!(
+            "{shown}: not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    let specs = parse_specs(&text).map_err(|why| Failure::usage(format!("{shown}: {why}")))?;
+    specs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| to_change(spec, zone).map_err(|why| format!("change {}: {why}", i + 1)))
+        .collect::<Result<Vec<_>, _>>()
         .map_err(|why| Failure::usage(format!("{shown}: {why}")))
 }
 
-/// The list of changes: the document itself, or its `changes` key.
-fn specs(document: serde_json::Value) -> Result<Vec<serde_json::Value>, String> {
-    let list = match document {
-        serde_json::Value::Array(list) => list,
-        serde_json::Value::Object(mut map) => match map.remove("changes") {
-            Some(serde_json::Value::Array(list)) if map.is_empty() => list,
-            _ => {
-                return Err(
-                    "expected a list of changes, or an object with only a \"changes\" list".into(),
-                );
-            }
-        },
-        _ => return Err("expected a list of changes".into()),
+/// The changes of a file: JSON when it starts like JSON, YAML otherwise.
+/// Parsed straight into [`ChangeSpec`]s (no untyped tree in between, which
+/// would let a repeated key silently win), with the path of the field at
+/// fault in every error (`[2].ttl`).
+fn parse_specs(text: &str) -> Result<Vec<ChangeSpec>, String> {
+    let parsed = if text.trim_start().starts_with(['{', '[']) {
+        let mut json = serde_json::Deserializer::from_str(text);
+        let document = serde_path_to_error::deserialize::<_, Document>(&mut json)
+            .map_err(|e| format!("not valid JSON: {}", describe(&e)))?;
+        json.end()
+            .map_err(|e| format!("not valid JSON: {e}"))
+            .map(|()| document)
+    } else {
+        let yaml = serde_yaml_ng::Deserializer::from_str(text);
+        serde_path_to_error::deserialize::<_, Document>(yaml)
+            .map_err(|e| format!("not valid YAML or JSON: {}", describe(&e)))
     };
+    let Document(list) = parsed?;
     if list.is_empty() {
         return Err("no changes".into());
     }
     Ok(list)
 }
 
+/// `change N: field: why at line L column C`, or just the reason when the
+/// document as a whole is wrong.
+fn describe<E: std::fmt::Display>(e: &serde_path_to_error::Error<E>) -> String {
+    use serde_path_to_error::Segment;
+    let mut at: Vec<String> = Vec::new();
+    for segment in e.path() {
+        match segment {
+            Segment::Seq { index } => at.push(format!("change {}", index + 1)),
+            Segment::Map { key } if key != "changes" => at.push(key.clone()),
+            Segment::Map { .. } | Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    // serde_yaml_ng puts its own path (`.[0].ttl: `) before the reason.
+    let inner = e.inner().to_string();
+    let reason = match inner.split_once(": ") {
+        Some((path, rest)) if path.starts_with('.') && !path.contains(' ') => rest.to_owned(),
+        _ => inner,
+    };
+    at.push(reason);
+    at.join(": ")
+}
+
+/// The document: a list of changes, or an object with only a `changes`
+/// list.
+#[derive(Debug)]
+struct Document(Vec<ChangeSpec>);
+
+impl<'de> Deserialize<'de> for Document {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::{self, MapAccess, SeqAccess, Visitor};
+
+        struct Changes;
+
+        impl<'de> Visitor<'de> for Changes {
+            type Value = Vec<ChangeSpec>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of changes, or an object with only a \"changes\" list")
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut list = Vec::new();
+                while let Some(spec) = seq.next_element()? {
+                    list.push(spec);
+                }
+                Ok(list)
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut changes = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "changes" {
+                        return Err(de::Error::unknown_field(&key, &["changes"]));
+                    }
+                    if changes.is_some() {
+                        return Err(de::Error::duplicate_field("changes"));
+                    }
+                    changes = Some(map.next_value()?);
+                }
+                changes.ok_or_else(|| de::Error::missing_field("changes"))
+            }
+        }
+
+        deserializer.deserialize_any(Changes).map(Document)
+    }
+}
+
 fn to_change(spec: &ChangeSpec, zone: &Name) -> Result<Change, String> {
     let name = if spec.name == "@" {
         zone.clone()
     } else {
-        Name::parse(&spec.name).map_err(|e| e.to_string())?
+        let name = Name::parse(&spec.name).map_err(|e| e.to_string())?;
+        if cli::is_relative(&spec.name, &name) {
+            cli::complete_name(&spec.name, &name, Some(zone))?
+        } else {
+            name
+        }
     };
     if !name.is_subdomain_of(zone) {
         return Err(format!("{name} is outside the zone {zone}"));
@@ -197,7 +277,11 @@ fn to_change(spec: &ChangeSpec, zone: &Name) -> Result<Change, String> {
     let values = spec
         .values
         .iter()
-        .map(|v| RData::parse(rtype, v).map_err(|e| format!("value {v:?}: {e}")))
+        .map(|v| {
+            RData::parse(rtype, v)
+                .map_err(|e| format!("value {v:?}: {e}"))
+                .and_then(|data| complete_target(data, v, zone))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     let set = RecordSet::with_type(name, rtype, ttl, values).map_err(|e| e.to_string())?;
     Ok(match spec.action {
@@ -205,6 +289,33 @@ fn to_change(spec: &ChangeSpec, zone: &Name) -> Result<Change, String> {
         Action::Add => Change::Add(set),
         Action::Remove => Change::Remove(set),
         Action::Delete => unreachable!("handled above"),
+    })
+}
+
+/// A value's target name follows the rule of every name dnsctl reads
+/// ([`cli::CliName`]): `0 0 80 host9` points at `host9.` under the zone.
+fn complete_target(data: RData, text: &str, zone: &Name) -> Result<RData, String> {
+    let Some(target) = data.target_name() else {
+        return Ok(data);
+    };
+    let written = text.split_ascii_whitespace().last().unwrap_or_default();
+    if !cli::is_relative(written, target) {
+        return Ok(data);
+    }
+    let full = cli::complete_name(written, target, Some(zone))?;
+    Ok(match data {
+        RData::SRV(mut srv) => {
+            srv.target = full;
+            RData::SRV(srv)
+        }
+        RData::MX(mut mx) => {
+            mx.exchange = full;
+            RData::MX(mx)
+        }
+        RData::CNAME(_) => RData::CNAME(full),
+        RData::NS(_) => RData::NS(full),
+        RData::PTR(_) => RData::PTR(full),
+        other => other,
     })
 }
 
@@ -346,15 +457,10 @@ mod tests {
         Name::parse("example.com").unwrap()
     }
 
-    fn parse(yaml: &str) -> Result<Vec<Change>, String> {
-        let document: serde_json::Value =
-            serde_yaml_ng::from_str(yaml).map_err(|e| e.to_string())?;
-        specs(document)?
-            .into_iter()
-            .map(|v| {
-                let spec: ChangeSpec = serde_json::from_value(v).map_err(|e| e.to_string())?;
-                to_change(&spec, &zone())
-            })
+    fn parse(text: &str) -> Result<Vec<Change>, String> {
+        parse_specs(text)?
+            .iter()
+            .map(|spec| to_change(spec, &zone()))
             .collect()
     }
 

@@ -31,8 +31,104 @@ async fn every_subcommand_has_help_with_examples() {
     let top = run(&argv("--help")).await.ok();
     assert!(
         top.stdout
-            .contains("Exit status: 0 done, 1 the operation failed, 2 usage error")
+            .contains("Exit status: 0 done, 1 the operation failed, 2 bad input")
     );
+}
+
+/// The help after "Example" with a terminal `columns` wide.
+async fn examples(sub: &str, columns: &str) -> String {
+    let mut cmd = dnsctl(&argv(&format!("{sub} --help")));
+    cmd.env("COLUMNS", columns);
+    let out = run_cmd(cmd).await.ok();
+    let at = out.stdout.find("Example").expect("examples");
+    out.stdout[at..].to_owned()
+}
+
+#[tokio::test]
+async fn help_examples_are_never_rewrapped() {
+    for sub in [
+        "",
+        "join",
+        "leave",
+        "browse",
+        "discover",
+        "pick",
+        "order",
+        "watch",
+        "hosts",
+        "records",
+        "records apply",
+    ] {
+        let narrow = examples(sub, "40").await;
+        let wide = examples(sub, "200").await;
+        assert_eq!(narrow, wide, "{sub} --help at 40 columns");
+        // Each command is whole: a line ending in `\` continues it, and no
+        // line of a command is cut from the one before.
+        for line in narrow
+            .lines()
+            .filter(|l| l.trim_start().starts_with("dnsctl"))
+        {
+            assert!(line.starts_with("  dnsctl "), "{sub}: {line:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn subcommand_help_shows_its_own_options_first_and_only_globals_it_uses() {
+    let help =
+        |sub: &'static str| async move { run(&argv(&format!("{sub} --help"))).await.ok().stdout };
+    for (sub, own, hidden, shown) in [
+        (
+            "browse",
+            "--help",
+            &["--provider", "--zone-id", "--endpoint"][..],
+            &["--server", "--timeout", "--zone"][..],
+        ),
+        (
+            "pick",
+            "--samples",
+            &["--provider", "--zone-id", "--endpoint"],
+            &["--server"],
+        ),
+        (
+            "join",
+            "--service",
+            &["--server"],
+            &["--provider", "--zone", "--zone-id"],
+        ),
+        (
+            "records apply",
+            "--yes",
+            &["--server"],
+            &["--provider", "--zone"],
+        ),
+        ("hosts", "--output", &[], &["--server", "--provider"]),
+    ] {
+        let text = help(sub).await;
+        let options = text.find("Options:").expect("Options");
+        let global = text.find("Global options:").expect("Global options");
+        assert!(options < global, "{sub}: {text}");
+        let mine = text
+            .find(&format!("\n      {own}"))
+            .or_else(|| text.find(&format!("\n  -h, {own}")))
+            .expect("own option");
+        assert!(
+            options < mine && mine < global,
+            "{sub}: {own} first: {text}"
+        );
+        for h in hidden {
+            assert!(!text.contains(&format!("{h} ")), "{sub} hides {h}: {text}");
+        }
+        for g in shown {
+            assert!(text[global..].contains(g), "{sub} shows {g}: {text}");
+        }
+    }
+    // A hidden global option is still accepted where it is not used.
+    let out = run(&argv(
+        "browse _http._tcp.example.com --provider route53 --server 127.0.0.1:9 --timeout 100ms",
+    ))
+    .await;
+    out.fails(1, &["_http._tcp.example.com"]);
 }
 
 #[tokio::test]
@@ -170,7 +266,7 @@ async fn a_ttl_the_provider_refuses_is_a_usage_error_before_any_request() {
          join --a-record www.example.com --address 192.0.2.1 --ttl 4294967295",
     ));
     route53_env(&mut cmd, &server.uri());
-    run_cmd(cmd).await.fails(2, &["--a-record", "TTL"]);
+    run_cmd(cmd).await.fails(2, &["--ttl", "TTL", "2147483647"]);
 }
 
 #[tokio::test]
