@@ -18,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::instance::{
     Discovery, LookupFailure, ResolvedInstance, ResolvedTarget, split_instance_name,
 };
-use crate::transport;
+use crate::{ptr_targets, transport};
 
 /// A DNS-SD client over unicast DNS. Cheap to clone; clones share the
 /// resolver and the cache.
@@ -112,13 +112,21 @@ impl DnsSdClient {
 
     /// Instance names of a service type in a domain (PTR records of
     /// `_service._proto.<domain>`); empty when there are none.
+    ///
+    /// Only targets exactly one label under `_service._proto.<domain>`
+    /// count as instances (RFC 6763 section 4.1), and not those whose label
+    /// holds ASCII control characters (section 4.1.1): a PTR to another
+    /// domain, to the zone apex, to the service name itself or deeper down
+    /// is ignored with a warning. [`discover`](Self::discover),
+    /// [`watch`](Self::watch) and the subtype variants apply the same rule.
     pub async fn browse(&self, service: &ServiceType, domain: &Name) -> Result<Vec<Name>> {
         let name = service.name_in(domain)?;
-        self.pointers(&name, domain).await
+        self.instance_names(&name, domain).await
     }
 
     /// Instance names of a subtype (`<subtype>._sub._service._proto.<domain>`,
-    /// RFC 6763 section 7.1).
+    /// RFC 6763 section 7.1): targets one label under the parent service
+    /// `_service._proto.<domain>`, as for [`browse`](Self::browse).
     pub async fn browse_subtype(
         &self,
         service: &ServiceType,
@@ -126,15 +134,17 @@ impl DnsSdClient {
         domain: &Name,
     ) -> Result<Vec<Name>> {
         let name = service.subtype_name_in(subtype.clone(), domain)?;
-        self.pointers(&name, domain).await
+        self.instance_names(&name, domain).await
     }
 
     /// The service types announced in a domain (`_services._dns-sd._udp`,
     /// RFC 6763 section 9), as the names to browse (`_http._tcp.<domain>`).
-    /// [`ServiceType::split_name`] reads the type off each.
+    /// [`ServiceType::split_name`] reads the type off each. Targets that are
+    /// not `_service._proto.<domain>` of this same domain are ignored.
     pub async fn enumerate(&self, domain: &Name) -> Result<Vec<Name>> {
         let name = Name::parse_relative(SERVICE_TYPE_ENUMERATION, domain)?;
-        self.pointers(&name, domain).await
+        let fresh = self.fetch(&name, RecordType::PTR, Some(domain)).await?;
+        Ok(ptr_targets::service_types(domain, fresh.answer.records()))
     }
 
     /// An instance's (or any SRV owner's) targets with their addresses and
@@ -182,11 +192,13 @@ impl DnsSdClient {
         self.discover_at(&name, domain).await
     }
 
-    /// Discovery of the instances listed at any PTR name, trusting
-    /// additional records under `domain`.
+    /// Discovery of the instances listed at a service's PTR name (or a
+    /// subtype's), trusting additional records under `domain`. Targets
+    /// that are not instances of that service are ignored, as in
+    /// [`browse`](Self::browse).
     pub async fn discover_at(&self, ptr_name: &Name, domain: &Name) -> Result<Discovery> {
         let ptr = self.fetch(ptr_name, RecordType::PTR, Some(domain)).await?;
-        let names = dedup_names(ptr.answer.records());
+        let names = ptr_targets::instances(ptr_name, ptr.answer.records());
         let mut found = self.resolve_all(names, domain).await;
         found.valid_until = found.valid_until.min(ptr.expires);
         Ok(Discovery {
@@ -198,9 +210,9 @@ impl DnsSdClient {
         })
     }
 
-    async fn pointers(&self, name: &Name, domain: &Name) -> Result<Vec<Name>> {
+    async fn instance_names(&self, name: &Name, domain: &Name) -> Result<Vec<Name>> {
         let fresh = self.fetch(name, RecordType::PTR, Some(domain)).await?;
-        Ok(dedup_names(fresh.answer.records()))
+        Ok(ptr_targets::instances(name, fresh.answer.records()))
     }
 
     /// Waves two and three of discovery for a list of SRV owner names.
@@ -464,18 +476,6 @@ fn ips(records: &[RData]) -> Vec<IpAddr> {
         .filter_map(|r| match r {
             RData::A(ip) => Some(IpAddr::V4(*ip)),
             RData::AAAA(ip) => Some(IpAddr::V6(*ip)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// PTR targets without case-insensitive duplicates, first spelling kept.
-fn dedup_names(records: &[RData]) -> Vec<Name> {
-    let mut seen = BTreeSet::new();
-    records
-        .iter()
-        .filter_map(|r| match r {
-            RData::PTR(n) if seen.insert(n.clone()) => Some(n.clone()),
             _ => None,
         })
         .collect()

@@ -22,6 +22,7 @@ mod config;
 mod error;
 mod failover;
 mod instance;
+mod ptr_targets;
 pub mod select;
 mod transport;
 mod watch;
