@@ -12,13 +12,14 @@ use dns_core::{
 use futures::future::join_all;
 use hickory_resolver::TokioResolver;
 
+use crate::additionals;
 use crate::cache::{Answer, Cache, CacheStats, Fresh, Source};
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::instance::{
     Discovery, LookupFailure, ResolvedInstance, ResolvedTarget, split_instance_name,
 };
-use crate::{ptr_targets, transport};
+use crate::{ptr_targets, srv_checks, transport};
 
 /// A DNS-SD client over unicast DNS. Cheap to clone; clones share the
 /// resolver and the cache.
@@ -250,6 +251,7 @@ impl DnsSdClient {
                     _ => None,
                 })
                 .collect();
+            let srvs = srv_checks::usable(name, srvs);
             if srvs.is_empty() {
                 found.missing.push(name.clone());
                 continue;
@@ -345,7 +347,8 @@ impl DnsSdClient {
         }
         let response = self.ask(name, rtype).await?;
         if let Some(zone) = bailiwick {
-            self.file_additionals(name, rtype, response.additionals, zone);
+            let wanted = additionals::wanted_next(name, rtype, &response);
+            self.file_additionals(&wanted, response.additionals, zone);
         }
         Ok(cache.insert(name, rtype, response.answer, response.ttl, Source::Answer))
     }
@@ -380,8 +383,11 @@ impl DnsSdClient {
         Err(last.unwrap_or_else(|| Error::Config("no name servers configured".to_owned())))
     }
 
-    /// Files additional records under their own names when they fall under
-    /// `zone`.
+    /// Files additional records under their own names when they are among
+    /// the questions this answer leads to next (`wanted`, see
+    /// [`additionals::wanted_next`]) and fall under `zone`; the rest of the
+    /// additional section is dropped, so a server cannot fill the cache
+    /// with answers to questions nobody asked.
     ///
     /// With `complete_additionals` (opt-in), a host that came with addresses
     /// of one family only is taken to have none of the other (cached as "no
@@ -393,16 +399,16 @@ impl DnsSdClient {
     /// it has cached; either would hide addresses.
     fn file_additionals(
         &self,
-        name: &Name,
-        rtype: RecordType,
+        wanted: &BTreeSet<(Name, RecordType)>,
         additionals: Vec<crate::transport::ExtraSet>,
         zone: &Name,
     ) {
         let cache = &self.inner.cache;
         let mut families: BTreeMap<Name, (Option<u32>, Option<u32>)> = BTreeMap::new();
         for extra in additionals {
-            let same = extra.name == *name && extra.record_type == rtype;
-            if same || !extra.name.is_subdomain_of(zone) || extra.values.is_empty() {
+            let asked_next = wanted.contains(&(extra.name.clone(), extra.record_type));
+            if !asked_next || !extra.name.is_subdomain_of(zone) || extra.values.is_empty() {
+                tracing::debug!(name = %extra.name, record_type = %extra.record_type, "not filing an additional record set");
                 continue;
             }
             let seen = families.entry(extra.name.clone()).or_default();

@@ -15,6 +15,7 @@
 // On docs.rs (all features), show the feature each item needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod additionals;
 mod cache;
 mod client;
 mod clock;
@@ -24,6 +25,7 @@ mod failover;
 mod instance;
 mod ptr_targets;
 pub mod select;
+mod srv_checks;
 mod transport;
 mod watch;
 

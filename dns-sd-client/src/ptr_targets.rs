@@ -17,18 +17,26 @@ use dns_core::{Label, Name, RData, ServiceType};
 /// make a browser ask about, list or connect to names of its choosing.
 pub(crate) fn instances(ptr_name: &Name, records: &[RData]) -> Vec<Name> {
     let service = service_of(ptr_name);
-    accept(records, |target| {
-        let Some((label, parent)) = split_first(target) else {
-            return Err("it is the root");
-        };
-        if parent != service {
-            return Err("it is not one label under the service");
-        }
-        if has_control_characters(label) {
-            return Err("its instance label holds control characters");
-        }
-        Ok(())
-    })
+    accept(records, |target| instance_check(&service, target))
+}
+
+/// Whether `target` is an instance of the service `ptr_name` lists (see
+/// [`instances`]), without logging.
+pub(crate) fn is_instance(ptr_name: &Name, target: &Name) -> bool {
+    instance_check(&service_of(ptr_name), target).is_ok()
+}
+
+fn instance_check(service: &Name, target: &Name) -> Result<(), &'static str> {
+    let Some((label, parent)) = split_first(target) else {
+        return Err("it is the root");
+    };
+    if parent != *service {
+        return Err("it is not one label under the service");
+    }
+    if has_control_characters(label) {
+        return Err("its instance label holds control characters");
+    }
+    Ok(())
 }
 
 /// The service types among the targets of the PTR set at
