@@ -28,7 +28,9 @@ use crate::{ptr_targets, srv_checks, transport};
 /// question at once, then every address question not already answered, so
 /// it takes at most three round trips however many instances there are, and
 /// one when the server adds the RFC 6763 section 12 records. Additional
-/// records are trusted only for names under the domain being browsed.
+/// records are trusted only for the questions the answer leads to next,
+/// under the domain being browsed; see the crate documentation for what
+/// else is not taken on trust.
 ///
 /// Instance names are raw labels: spaces, dots and UTF-8 survive, and names
 /// compare case-insensitively (some servers lower-case PTR targets).
@@ -156,7 +158,10 @@ impl DnsSdClient {
     /// target's addresses are then empty, and the failure is logged; use
     /// [`discover`](Self::discover) to see each failure.
     ///
-    /// A target "." is kept as it is: see [`ResolvedInstance::is_unavailable`].
+    /// A sole target "." is kept as it is: see
+    /// [`ResolvedInstance::is_unavailable`]. SRV records that cannot work
+    /// (target equal to `instance`, port 0, "." beside real targets) are
+    /// dropped; when none is left the result is [`Error::NotFound`].
     pub async fn resolve(&self, instance: &Name) -> Result<ResolvedInstance> {
         let bailiwick = bailiwick_of(instance);
         let mut found = self.resolve_all(vec![instance.clone()], &bailiwick).await;

@@ -73,10 +73,13 @@ pub(crate) fn soa(ttl: u32, minimum: u32) -> Record {
     Record::from_rdata(hn("example.com"), ttl, RData::SOA(data))
 }
 
+/// The replies scripted for each (lower-cased name, type).
+type Replies = HashMap<(String, RecordType), Vec<Reply>>;
+
 /// What the scripted zone answers, changeable while the server runs.
 #[derive(Clone, Default)]
 pub(crate) struct Zone {
-    replies: Arc<Mutex<HashMap<(String, RecordType), Vec<Reply>>>>,
+    replies: Arc<Mutex<Replies>>,
 }
 
 impl Zone {
