@@ -12,13 +12,14 @@ use dns_core::{
 use futures::future::join_all;
 use hickory_resolver::TokioResolver;
 
+use crate::additionals;
 use crate::cache::{Answer, Cache, CacheStats, Fresh, Source};
 use crate::config::ClientBuilder;
 use crate::error::{Error, Result};
 use crate::instance::{
     Discovery, LookupFailure, ResolvedInstance, ResolvedTarget, split_instance_name,
 };
-use crate::transport;
+use crate::{ptr_targets, srv_checks, transport};
 
 /// A DNS-SD client over unicast DNS. Cheap to clone; clones share the
 /// resolver and the cache.
@@ -27,7 +28,9 @@ use crate::transport;
 /// question at once, then every address question not already answered, so
 /// it takes at most three round trips however many instances there are, and
 /// one when the server adds the RFC 6763 section 12 records. Additional
-/// records are trusted only for names under the domain being browsed.
+/// records are trusted only for the questions the answer leads to next,
+/// under the domain being browsed; see the crate documentation for what
+/// else is not taken on trust.
 ///
 /// Instance names are raw labels: spaces, dots and UTF-8 survive, and names
 /// compare case-insensitively (some servers lower-case PTR targets).
@@ -112,13 +115,21 @@ impl DnsSdClient {
 
     /// Instance names of a service type in a domain (PTR records of
     /// `_service._proto.<domain>`); empty when there are none.
+    ///
+    /// Only targets exactly one label under `_service._proto.<domain>`
+    /// count as instances (RFC 6763 section 4.1), and not those whose label
+    /// holds ASCII control characters (section 4.1.1): a PTR to another
+    /// domain, to the zone apex, to the service name itself or deeper down
+    /// is ignored with a warning. [`discover`](Self::discover),
+    /// [`watch`](Self::watch) and the subtype variants apply the same rule.
     pub async fn browse(&self, service: &ServiceType, domain: &Name) -> Result<Vec<Name>> {
         let name = service.name_in(domain)?;
-        self.pointers(&name, domain).await
+        self.instance_names(&name, domain).await
     }
 
     /// Instance names of a subtype (`<subtype>._sub._service._proto.<domain>`,
-    /// RFC 6763 section 7.1).
+    /// RFC 6763 section 7.1): targets one label under the parent service
+    /// `_service._proto.<domain>`, as for [`browse`](Self::browse).
     pub async fn browse_subtype(
         &self,
         service: &ServiceType,
@@ -126,15 +137,17 @@ impl DnsSdClient {
         domain: &Name,
     ) -> Result<Vec<Name>> {
         let name = service.subtype_name_in(subtype.clone(), domain)?;
-        self.pointers(&name, domain).await
+        self.instance_names(&name, domain).await
     }
 
     /// The service types announced in a domain (`_services._dns-sd._udp`,
     /// RFC 6763 section 9), as the names to browse (`_http._tcp.<domain>`).
-    /// [`ServiceType::split_name`] reads the type off each.
+    /// [`ServiceType::split_name`] reads the type off each. Targets that are
+    /// not `_service._proto.<domain>` of this same domain are ignored.
     pub async fn enumerate(&self, domain: &Name) -> Result<Vec<Name>> {
         let name = Name::parse_relative(SERVICE_TYPE_ENUMERATION, domain)?;
-        self.pointers(&name, domain).await
+        let fresh = self.fetch(&name, RecordType::PTR, Some(domain)).await?;
+        Ok(ptr_targets::service_types(domain, fresh.answer.records()))
     }
 
     /// An instance's (or any SRV owner's) targets with their addresses and
@@ -145,7 +158,10 @@ impl DnsSdClient {
     /// target's addresses are then empty, and the failure is logged; use
     /// [`discover`](Self::discover) to see each failure.
     ///
-    /// A target "." is kept as it is: see [`ResolvedInstance::is_unavailable`].
+    /// A sole target "." is kept as it is: see
+    /// [`ResolvedInstance::is_unavailable`]. SRV records that cannot work
+    /// (target equal to `instance`, port 0, "." beside real targets) are
+    /// dropped; when none is left the result is [`Error::NotFound`].
     pub async fn resolve(&self, instance: &Name) -> Result<ResolvedInstance> {
         let bailiwick = bailiwick_of(instance);
         let mut found = self.resolve_all(vec![instance.clone()], &bailiwick).await;
@@ -182,11 +198,13 @@ impl DnsSdClient {
         self.discover_at(&name, domain).await
     }
 
-    /// Discovery of the instances listed at any PTR name, trusting
-    /// additional records under `domain`.
+    /// Discovery of the instances listed at a service's PTR name (or a
+    /// subtype's), trusting additional records under `domain`. Targets
+    /// that are not instances of that service are ignored, as in
+    /// [`browse`](Self::browse).
     pub async fn discover_at(&self, ptr_name: &Name, domain: &Name) -> Result<Discovery> {
         let ptr = self.fetch(ptr_name, RecordType::PTR, Some(domain)).await?;
-        let names = dedup_names(ptr.answer.records());
+        let names = ptr_targets::instances(ptr_name, ptr.answer.records());
         let mut found = self.resolve_all(names, domain).await;
         found.valid_until = found.valid_until.min(ptr.expires);
         Ok(Discovery {
@@ -198,9 +216,9 @@ impl DnsSdClient {
         })
     }
 
-    async fn pointers(&self, name: &Name, domain: &Name) -> Result<Vec<Name>> {
+    async fn instance_names(&self, name: &Name, domain: &Name) -> Result<Vec<Name>> {
         let fresh = self.fetch(name, RecordType::PTR, Some(domain)).await?;
-        Ok(dedup_names(fresh.answer.records()))
+        Ok(ptr_targets::instances(name, fresh.answer.records()))
     }
 
     /// Waves two and three of discovery for a list of SRV owner names.
@@ -238,6 +256,7 @@ impl DnsSdClient {
                     _ => None,
                 })
                 .collect();
+            let srvs = srv_checks::usable(name, srvs);
             if srvs.is_empty() {
                 found.missing.push(name.clone());
                 continue;
@@ -333,7 +352,8 @@ impl DnsSdClient {
         }
         let response = self.ask(name, rtype).await?;
         if let Some(zone) = bailiwick {
-            self.file_additionals(name, rtype, response.additionals, zone);
+            let wanted = additionals::wanted_next(name, rtype, &response);
+            self.file_additionals(&wanted, response.additionals, zone);
         }
         Ok(cache.insert(name, rtype, response.answer, response.ttl, Source::Answer))
     }
@@ -368,8 +388,11 @@ impl DnsSdClient {
         Err(last.unwrap_or_else(|| Error::Config("no name servers configured".to_owned())))
     }
 
-    /// Files additional records under their own names when they fall under
-    /// `zone`.
+    /// Files additional records under their own names when they are among
+    /// the questions this answer leads to next (`wanted`, see
+    /// [`additionals::wanted_next`]) and fall under `zone`; the rest of the
+    /// additional section is dropped, so a server cannot fill the cache
+    /// with answers to questions nobody asked.
     ///
     /// With `complete_additionals` (opt-in), a host that came with addresses
     /// of one family only is taken to have none of the other (cached as "no
@@ -381,16 +404,16 @@ impl DnsSdClient {
     /// it has cached; either would hide addresses.
     fn file_additionals(
         &self,
-        name: &Name,
-        rtype: RecordType,
+        wanted: &BTreeSet<(Name, RecordType)>,
         additionals: Vec<crate::transport::ExtraSet>,
         zone: &Name,
     ) {
         let cache = &self.inner.cache;
         let mut families: BTreeMap<Name, (Option<u32>, Option<u32>)> = BTreeMap::new();
         for extra in additionals {
-            let same = extra.name == *name && extra.record_type == rtype;
-            if same || !extra.name.is_subdomain_of(zone) || extra.values.is_empty() {
+            let asked_next = wanted.contains(&(extra.name.clone(), extra.record_type));
+            if !asked_next || !extra.name.is_subdomain_of(zone) || extra.values.is_empty() {
+                tracing::debug!(name = %extra.name, record_type = %extra.record_type, "not filing an additional record set");
                 continue;
             }
             let seen = families.entry(extra.name.clone()).or_default();
@@ -464,18 +487,6 @@ fn ips(records: &[RData]) -> Vec<IpAddr> {
         .filter_map(|r| match r {
             RData::A(ip) => Some(IpAddr::V4(*ip)),
             RData::AAAA(ip) => Some(IpAddr::V6(*ip)),
-            _ => None,
-        })
-        .collect()
-}
-
-/// PTR targets without case-insensitive duplicates, first spelling kept.
-fn dedup_names(records: &[RData]) -> Vec<Name> {
-    let mut seen = BTreeSet::new();
-    records
-        .iter()
-        .filter_map(|r| match r {
-            RData::PTR(n) if seen.insert(n.clone()) => Some(n.clone()),
             _ => None,
         })
         .collect()

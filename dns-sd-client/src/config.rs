@@ -200,8 +200,14 @@ impl ClientBuilder {
         // always fully qualified so no search list applies.
         opts.cache_size = 0;
         opts.ndots = 0;
-        // Keep CNAMEs in answers: `transport` follows them itself for SRV.
+        // Keep CNAMEs in answers: `transport` follows them itself for SRV,
+        // and takes the lowest TTL along a chain.
         opts.preserve_intermediates = true;
+        // hickory clamps every record's TTL to this bound (a day by
+        // default) even with its cache off, which turns a TTL with the top
+        // bit set into a day; RFC 2181 section 8 says it counts as 0, and
+        // `transport` can only see that in the TTL as sent.
+        opts.positive_max_ttl = Some(Duration::from_secs(u64::from(u32::MAX)));
         // hickory counts retries, this builder counts sends.
         opts.attempts = opts.attempts.saturating_sub(1);
         // Each server gets its own resolver so that a server answering

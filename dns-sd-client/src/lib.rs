@@ -12,9 +12,36 @@
 //!
 //! Answers are cached by (name, type) within their TTLs, negative answers
 //! included, with a bound on the number of entries.
+//!
+//! # What is not taken on trust
+//!
+//! Answers come from the network, so discovery checks them before use
+//! (the full table is in docs/troubleshooting.md, "Answers discovery
+//! ignores or rewrites"):
+//!
+//! * a PTR target is an instance only when it is exactly one label under
+//!   the service browsed (under the parent service for a subtype) and that
+//!   label holds no ASCII control characters (RFC 6763 sections 4.1 and
+//!   4.1.1); other targets are ignored with a warning that shows them
+//!   escaped;
+//! * a TTL with the top bit set counts as 0 (RFC 2181 section 8) wherever
+//!   it appears: answers, additional records, CNAME links, and the SOA TTL
+//!   and MINIMUM of negative answers;
+//! * additional records are kept only for the questions the answer leads to
+//!   next (SRV/TXT of the listed instances, addresses of SRV targets) under
+//!   the domain browsed;
+//! * answer records owned by names off the CNAME chain are ignored; CNAME
+//!   chains are followed (also out of the zone) for at most 8 links, and
+//!   the answer is filed only under the question;
+//! * SRV records whose target is the instance name itself or whose port is
+//!   0 are dropped, and "." records are dropped when real targets remain
+//!   ("." alone still means "not available");
+//! * replies with a wrong message ID or that cannot be read are never
+//!   accepted: the question ends in a typed, retryable error.
 // On docs.rs (all features), show the feature each item needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod additionals;
 mod cache;
 mod client;
 mod clock;
@@ -22,7 +49,9 @@ mod config;
 mod error;
 mod failover;
 mod instance;
+mod ptr_targets;
 pub mod select;
+mod srv_checks;
 mod transport;
 mod watch;
 

@@ -40,34 +40,131 @@ const MAX_CNAME_CHAIN: usize = 8;
 
 /// Asks for (name, type), following CNAMEs: hickory follows them for most
 /// types but stops short for SRV (it treats an SRV answer like a CNAME).
+///
+/// Only records owned by the end of the chain count: an answer section
+/// holding records of the type asked for under other names (which no
+/// honest server sends) is not taken as the answer. The answer lives as
+/// long as the shortest TTL of its records and of every link on the way,
+/// and is filed by the caller under the question only, never under the
+/// names along the chain, so a chain may lead out of the zone without
+/// letting that zone's server speak for the names it passes. A chain that
+/// loops or has more than [`MAX_CNAME_CHAIN`] links is an error.
 pub(crate) async fn query(
     resolver: &TokioResolver,
     name: &Name,
     rtype: RecordType,
 ) -> Result<Response> {
-    let mut current = name.clone();
-    let mut lowest_ttl = u32::MAX;
-    for _ in 0..=MAX_CNAME_CHAIN {
-        let (response, mut alias) = query_once(resolver, &current, rtype).await?;
-        if alias.is_none() && rtype == RecordType::SRV && response.answer.records().is_empty() {
-            alias = cname_at(resolver, &current).await?;
+    let mut chain = Chain::new(name, rtype);
+    loop {
+        let current = chain.end().clone();
+        let lookup = match resolver
+            .lookup(name_to_hickory(&current), record_type_to_hickory(rtype))
+            .await
+        {
+            Ok(lookup) => lookup,
+            Err(e) => {
+                let response = negative_or_error(e, &current, rtype)?;
+                if rtype == RecordType::SRV
+                    && let Some((target, ttl)) = cname_at(resolver, &current).await?
+                {
+                    chain.link(target, ttl)?;
+                    continue;
+                }
+                return Ok(chain.finish(response));
+            }
+        };
+        for r in lookup.answers() {
+            if rtype != RecordType::CNAME
+                && let h::RData::CNAME(target) = &r.data
+                && name_from_hickory(&r.name).is_ok_and(|owner| owner == *chain.end())
+                && let Ok(target) = name_from_hickory(&target.0)
+            {
+                chain.link(target, ttl_of(r))?;
+            }
         }
-        match alias {
-            Some((target, ttl)) if response.answer.records().is_empty() => {
-                lowest_ttl = lowest_ttl.min(ttl);
-                current = target;
+        let end = chain.end().clone();
+        let mut values = Vec::new();
+        let mut ttl = u32::MAX;
+        for r in lookup.answers() {
+            if record_type_from_hickory(r.record_type()) != rtype {
+                continue;
             }
-            _ => {
-                let ttl = response.ttl.min(lowest_ttl);
-                return Ok(Response { ttl, ..response });
+            if !name_from_hickory(&r.name).is_ok_and(|owner| owner == end) {
+                tracing::debug!(owner = %r.name, question = %name, %rtype, "ignoring an answer record for another name");
+                continue;
             }
+            values.push(convert(r, name, rtype)?);
+            ttl = ttl.min(ttl_of(r));
+        }
+        let additionals = group(lookup.additionals());
+        if !values.is_empty() {
+            let response = Response {
+                answer: Answer::Records(values.into()),
+                ttl,
+                additionals,
+            };
+            return Ok(chain.finish(response));
+        }
+        if end == current {
+            // No records and no link onwards: the name has no data of
+            // this type, though hickory did not call it negative.
+            let response = Response {
+                answer: Answer::NoData,
+                ttl: 0,
+                additionals,
+            };
+            return Ok(chain.finish(response));
+        }
+        // The chain went on to a name this response holds nothing for.
+    }
+}
+
+/// The CNAME links followed for one question.
+struct Chain {
+    question: Name,
+    rtype: RecordType,
+    names: Vec<Name>,
+    lowest_ttl: u32,
+}
+
+impl Chain {
+    fn new(name: &Name, rtype: RecordType) -> Self {
+        Self {
+            question: name.clone(),
+            rtype,
+            names: vec![name.clone()],
+            lowest_ttl: u32::MAX,
         }
     }
-    Err(Error::Transport {
-        name: name.clone(),
-        record_type: rtype,
-        message: format!("more than {MAX_CNAME_CHAIN} CNAME links"),
-    })
+
+    fn end(&self) -> &Name {
+        // `names` starts with the question and only grows.
+        self.names.last().unwrap_or(&self.question)
+    }
+
+    fn link(&mut self, target: Name, ttl: u32) -> Result<()> {
+        let error = |message: String| Error::Transport {
+            name: self.question.clone(),
+            record_type: self.rtype,
+            message,
+        };
+        if self.names.contains(&target) {
+            return Err(error(format!("CNAME loop at {target}")));
+        }
+        if self.names.len() > MAX_CNAME_CHAIN {
+            return Err(error(format!("more than {MAX_CNAME_CHAIN} CNAME links")));
+        }
+        self.lowest_ttl = self.lowest_ttl.min(ttl);
+        self.names.push(target);
+        Ok(())
+    }
+
+    fn finish(self, response: Response) -> Response {
+        Response {
+            ttl: response.ttl.min(self.lowest_ttl),
+            ..response
+        }
+    }
 }
 
 /// hickory's resolver mistakes the SRV records behind a CNAME for a chain
@@ -75,68 +172,33 @@ pub(crate) async fn query(
 /// does not chase, tells whether there is one. Only done after a negative
 /// SRV answer, so a normal lookup costs nothing more.
 async fn cname_at(resolver: &TokioResolver, name: &Name) -> Result<Option<(Name, u32)>> {
-    let (response, _) = query_once(resolver, name, RecordType::CNAME).await?;
-    let ttl = response.ttl;
-    Ok(response.answer.records().iter().find_map(|r| match r {
-        RData::CNAME(target) => Some((target.clone(), ttl)),
+    let lookup = match resolver
+        .lookup(
+            name_to_hickory(name),
+            record_type_to_hickory(RecordType::CNAME),
+        )
+        .await
+    {
+        Ok(lookup) => lookup,
+        Err(e) => return negative_or_error(e, name, RecordType::CNAME).map(|_| None),
+    };
+    Ok(lookup.answers().iter().find_map(|r| match &r.data {
+        h::RData::CNAME(target) if name_from_hickory(&r.name).is_ok_and(|o| o == *name) => {
+            name_from_hickory(&target.0).ok().map(|t| (t, ttl_of(r)))
+        }
         _ => None,
     }))
 }
 
-/// One question; also returns where a CNAME at `name` points when the
-/// answer holds no records of the type asked for.
-async fn query_once(
-    resolver: &TokioResolver,
-    name: &Name,
-    rtype: RecordType,
-) -> Result<(Response, Option<(Name, u32)>)> {
-    let lookup = match resolver
-        .lookup(name_to_hickory(name), record_type_to_hickory(rtype))
-        .await
-    {
-        Ok(lookup) => lookup,
-        Err(e) => return negative_or_error(e, name, rtype).map(|r| (r, None)),
-    };
-    let mut values = Vec::new();
-    let mut ttl = u32::MAX;
-    let mut alias = None;
-    for r in lookup.answers() {
-        let t = record_type_from_hickory(r.record_type());
-        if t == rtype {
-            values.push(convert(r, name, rtype)?);
-            ttl = ttl.min(ttl_of(r));
-        } else if let h::RData::CNAME(target) = &r.data
-            && rtype != RecordType::CNAME
-            && name_from_hickory(&r.name).is_ok_and(|owner| owner == *name)
-            && let Ok(target) = name_from_hickory(&target.0)
-        {
-            alias = Some((target, ttl_of(r)));
-        }
-    }
-    let additionals = group(lookup.additionals());
-    if values.is_empty() {
-        return Ok((
-            Response {
-                answer: Answer::NoData,
-                ttl: 0,
-                additionals,
-            },
-            alias,
-        ));
-    }
-    Ok((
-        Response {
-            answer: Answer::Records(values.into()),
-            ttl,
-            additionals,
-        },
-        None,
-    ))
-}
-
 /// A TTL with the top bit set counts as 0 (RFC 2181 section 8).
 fn ttl_of(r: &Record) -> u32 {
-    if r.ttl > i32::MAX as u32 { 0 } else { r.ttl }
+    ttl_value(r.ttl)
+}
+
+/// RFC 2181 section 8 for any 32-bit TTL field (also the SOA's MINIMUM,
+/// which RFC 2308 makes the negative TTL).
+fn ttl_value(ttl: u32) -> u32 {
+    if ttl > i32::MAX as u32 { 0 } else { ttl }
 }
 
 fn negative_or_error(e: NetError, name: &Name, rtype: RecordType) -> Result<Response> {
@@ -158,10 +220,15 @@ fn negative_or_error(e: NetError, name: &Name, rtype: RecordType) -> Result<Resp
                 Answer::NoData
             };
             // Without an SOA there is no negative TTL, and RFC 2308 says
-            // such an answer should not be cached.
+            // such an answer should not be cached. hickory's own
+            // `negative_ttl` takes the fields as sent, top bit and all.
+            let ttl = no
+                .soa
+                .as_ref()
+                .map_or(0, |soa| ttl_value(soa.ttl).min(ttl_value(soa.data.minimum)));
             Ok(Response {
                 answer,
-                ttl: no.negative_ttl.unwrap_or(0),
+                ttl,
                 additionals: Vec::new(),
             })
         }

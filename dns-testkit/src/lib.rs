@@ -17,6 +17,11 @@
 //!   front of any server, adds a fixed delay to each query and records
 //!   them, so a test can assert how many round trips a client needed
 //!   (`DelayProxy::round_trips`) without timing anything.
+//! * `hostile::HostileServer` (`hostile`): a DNS responder on localhost
+//!   whose replies a test scripts per question: well-formed answers with
+//!   hostile content (records for other names, control characters in
+//!   labels, TTLs with the top bit set), garbage, cut-off messages,
+//!   compression-pointer loops, wrong message IDs, or silence.
 //! * `route53::FakeRoute53` (`route53`): a stateful fake of the Amazon
 //!   Route 53 API that follows its documented behaviour, for testing
 //!   clients built on `aws-sdk-route53`.
@@ -49,6 +54,8 @@ pub mod cloudflare;
 mod fake_http;
 #[cfg(feature = "server")]
 mod handler;
+#[cfg(feature = "hostile")]
+pub mod hostile;
 #[cfg(feature = "server")]
 mod lookup;
 #[cfg(feature = "moto")]
