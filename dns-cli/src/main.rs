@@ -3,8 +3,9 @@
 //!
 //! Run `dnsctl --help` (and `dnsctl SUBCOMMAND --help`) for every option
 //! with examples; `docs/getting-started.md` walks through a first session.
-//! Exit status: 0 done, 1 the operation failed, 2 usage error; errors are
-//! one line on stderr naming what failed and why.
+//! Exit status: 0 done, 1 the operation failed, 2 bad input found before
+//! anything was sent; errors are one line on stderr naming what failed and
+//! why.
 
 mod address;
 mod cli;
@@ -119,24 +120,37 @@ fn fail(failure: &Failure) -> ExitCode {
     failure.exit_code()
 }
 
-/// Without `-v`, only errors from the libraries: dnsctl reports what went
-/// wrong itself, in one line, and library warnings (an AWS region not found
-/// in EC2 metadata, a retried lookup) would only repeat or clutter it.
+/// Without `-v`, only errors from the libraries, and the warnings about
+/// answers discovery ignored (a PTR outside the service, an unusable SRV
+/// record): dnsctl reports what went wrong itself, in one line, and other
+/// library warnings (an AWS region not found in EC2 metadata, a retried
+/// lookup) would only repeat or clutter it.
 fn init_logging(verbose: u8) {
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let level = match verbose {
-        0 => tracing::Level::ERROR,
-        1 => tracing::Level::INFO,
-        2 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        0 => LevelFilter::ERROR,
+        1 => LevelFilter::INFO,
+        2 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(|| SafeStderr)
-        .with_target(false)
-        // Log fields carry names and messages from servers: every control
-        // character is escaped by the writer, so the logs have no colours.
-        .with_ansi(false)
-        .init();
+    let filter = tracing_subscriber::filter::Targets::new()
+        .with_default(level)
+        .with_target("dns_sd_client::ptr_targets", level.max(LevelFilter::WARN))
+        .with_target("dns_sd_client::srv_checks", level.max(LevelFilter::WARN));
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(|| SafeStderr)
+                .with_target(false)
+                // Log fields carry names and messages from servers: every
+                // control character is escaped by the writer, so the logs
+                // have no colours.
+                .with_ansi(false),
+        )
+        .with(filter)
+        .try_init();
 }
 
 /// stderr for log lines: each write is one formatted event, ending with a

@@ -158,6 +158,37 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        /// Whatever a label, TXT value or provider message holds, a table
+        /// row prints no character that could drive the terminal, and the
+        /// columns stay aligned (one line per row).
+        #[test]
+        fn table_lines_hold_nothing_unsafe(
+            label in proptest::collection::vec(proptest::prelude::any::<u8>(), 1..63),
+            text in ".{0,40}",
+        ) {
+            let label = dns_core::Label::new(label).unwrap();
+            let name = dns_core::Name::from_labels([label.clone()]).unwrap();
+            let mut t = Table::new(&["INSTANCE", "NAME", "TXT"]);
+            let raw = String::from_utf8_lossy(label.as_bytes()).into_owned();
+            t.row(vec![raw, format!("{name:#}"), text]);
+            let lines = t.lines();
+            proptest::prop_assert_eq!(lines.len(), 2);
+            for l in &lines {
+                proptest::prop_assert!(!l.chars().any(is_unsafe_on_terminal), "{:?}", l);
+            }
+        }
+
+        #[test]
+        fn json_output_decodes_to_the_same_text_and_holds_nothing_unsafe(text in ".{0,40}") {
+            let encoded = serde_json::to_string_pretty(&serde_json::json!({ "v": text })).unwrap();
+            let safe = json_safe(&encoded);
+            proptest::prop_assert!(!safe.chars().any(|c| c != '\n' && is_unsafe_on_terminal(c)));
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            proptest::prop_assert_eq!(back["v"].as_str(), Some(text.as_str()));
+        }
+    }
+
     #[test]
     fn tables_start_empty() {
         let mut t = Table::new(&["A", ">B"]);

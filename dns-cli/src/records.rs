@@ -508,6 +508,62 @@ mod tests {
         assert!(one("- {action: add, name: www.example.com, type: A, ttl: 60, values: [192.0.2.1], extra: 1}").contains("extra"));
     }
 
+    proptest::proptest! {
+        /// No file makes the reader panic: it yields changes or a reason.
+        #[test]
+        fn change_files_never_panic(text in ".{0,200}|[-:{}\\[\\], a-z0-9\n\"']{0,200}") {
+            let _ = parse(&text);
+        }
+
+        #[test]
+        fn change_file_fields_never_panic(
+            action in "[a-z]{0,8}", name in ".{0,30}", rtype in "[A-Z]{0,6}",
+            ttl in proptest::prelude::any::<i64>(), value in ".{0,40}",
+        ) {
+            let doc = serde_json::json!([{
+                "action": action, "name": name, "type": rtype, "ttl": ttl, "values": [value]
+            }]);
+            let _ = parse(&doc.to_string());
+        }
+    }
+
+    #[test]
+    fn repeated_keys_are_refused_with_their_line() {
+        let e = parse("- {action: add, name: www.example.com, type: A, ttl: 60, values: [192.0.2.1]}\n- {action: add, action: remove, name: www.example.com, type: A, ttl: 60, values: [192.0.2.1]}").unwrap_err();
+        assert!(
+            e.contains("change 2")
+                && e.contains("duplicate field `action`")
+                && e.contains("line 2"),
+            "{e}"
+        );
+        let e = parse(r#"{"changes": [], "changes": []}"#).unwrap_err();
+        assert!(e.contains("duplicate field `changes`"), "{e}");
+        let e =
+            parse("- {action: add, name: www.example.com, type: A, ttl: -1, values: [192.0.2.1]}")
+                .unwrap_err();
+        assert!(e.contains("change 1: ttl:") && e.contains("-1"), "{e}");
+    }
+
+    #[test]
+    fn names_without_a_domain_are_in_the_zone() {
+        let c = parse(
+            "- {action: add, name: www, type: CNAME, ttl: 60, values: [web]}\n- {action: add, name: other.org., type: A, ttl: 60, values: [192.0.2.1]}",
+        );
+        assert!(
+            c.as_ref().unwrap_err().contains("outside the zone"),
+            "{c:?}"
+        );
+        let c = parse("- {action: add, name: www, type: CNAME, ttl: 60, values: [web]}\n- {action: add, name: _x._tcp, type: SRV, ttl: 60, values: ['0 0 80 host9', '0 0 81 host9.example.org']}").unwrap();
+        assert_eq!(
+            c[0].to_string(),
+            "ADD www.example.com. CNAME [web.example.com.]"
+        );
+        assert_eq!(
+            c[1].to_string(),
+            "ADD _x._tcp.example.com. SRV [0 0 80 host9.example.com., 0 0 81 host9.example.org.]"
+        );
+    }
+
     #[test]
     fn the_plan_follows_changes_in_order() {
         let www = Name::parse("www.example.com").unwrap();

@@ -88,6 +88,20 @@ async fn browse_lists_only_the_instance() {
         human.stdout
     );
     assert!(!human.stdout.contains("evil"), "{}", human.stdout);
+    // Each ignored target is named on stderr, without -v.
+    for ignored in [
+        "evil.other.org.",
+        "example.com.",
+        "deep.good._http._tcp.example.com.",
+    ] {
+        assert!(
+            human.stderr.lines().any(|l| l.contains("WARN")
+                && l.contains("ignoring a PTR target")
+                && l.contains(ignored)),
+            "{ignored}: {}",
+            human.stderr
+        );
+    }
 }
 
 #[tokio::test]

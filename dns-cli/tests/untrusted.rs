@@ -14,8 +14,14 @@ use dns_testkit::TestServer;
 use dns_testkit::route53::FakeRoute53;
 use support::{Run, argv, cloudflare_env, dnsctl, route53_env, run, run_cmd};
 
-/// A label that would recolour the terminal, forge a line and ring the bell.
-const EVIL: &str = "evil\u{1b}[31m\r\nfake line\u{7}\u{0}\u{202e}";
+/// An instance label RFC 6763 allows (no ASCII control characters) that
+/// would still recolour the terminal (C1 CSI), forge a line (the Unicode
+/// line separator) and reverse what follows.
+const EVIL: &str = "evil\u{9b}31m\u{2028}fake line\u{202e}";
+
+/// A label with ASCII control characters: RFC 6763 section 4.1.1 forbids
+/// them, so discovery ignores the instance and warns, escaped.
+const FORBIDDEN: &str = "bad\u{1b}[31m\r\nfake line\u{7}\u{0}";
 
 /// Whether `text` holds nothing that could drive a terminal (line ends
 /// aside).
@@ -64,6 +70,13 @@ async fn hostile_zone() -> (TestServer, String) {
                 .with_address("192.0.2.9".parse().unwrap()),
         );
     registry.register(&evil).await.unwrap();
+    let forbidden = ServiceInstance::new(FORBIDDEN, "_http._tcp".parse().unwrap(), domain.clone())
+        .unwrap()
+        .with_target(
+            Target::new(Name::parse("web-2.example.com").unwrap(), 8080)
+                .with_address("192.0.2.2".parse().unwrap()),
+        );
+    registry.register(&forbidden).await.unwrap();
     let good = ServiceInstance::new("good", "_http._tcp".parse().unwrap(), domain)
         .unwrap()
         .with_target(
@@ -91,9 +104,17 @@ async fn names_and_txt_from_dns_cannot_drive_the_terminal() {
         // The label is shown, escaped, not dropped.
         let shown = out
             .stdout
-            .contains(r"evil\027[31m\013\010fake line\007\000")
+            .contains(r"evil\194\15531m\226\128\168fake line\226\128\174")
             || out.stdout.contains(r"web\0109\027.example.com");
         assert!(shown, "{command}: {}", out.stdout);
+        // The instance with ASCII controls is ignored, and named escaped.
+        assert!(!out.stdout.contains("bad"), "{command}: {}", out.stdout);
+        assert!(
+            out.stderr
+                .contains(r"bad\027[31m\013\010fake\032line\007\000"),
+            "{command}: {}",
+            out.stderr
+        );
     }
     // Resolving the instance shows its TXT value escaped.
     let out = run(&argv(&format!("--server {addr} discover {service}")))
@@ -369,4 +390,55 @@ async fn provider_messages_reach_the_terminal_escaped() {
     let out = run_cmd(cmd).await;
     out.fails(1, &[r"bad\027[31m record"]);
     assert_safe("records list", &out);
+}
+
+#[tokio::test]
+async fn a_failing_credential_source_keeps_its_reason_and_the_hint() {
+    // The EC2 metadata service refuses the session token, as it does for a
+    // container past the hop limit or with IMDS turned off.
+    let imds = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(403).set_body_string("forbidden"))
+        .mount(&imds)
+        .await;
+    let route53 = wiremock::MockServer::start().await;
+    let mut cmd = dnsctl(&argv("--provider route53 --zone example.com records list"));
+    cmd.env_remove("AWS_EC2_METADATA_DISABLED")
+        .env("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.uri())
+        .env("AWS_REGION", "us-east-1")
+        .env("DNSCTL_ENDPOINT", route53.uri());
+    let out = run_cmd(cmd).await;
+    out.fails(1, &["IMDS", "forbidden", "AWS_ACCESS_KEY_ID"]);
+    assert_no_request(&route53, "without credentials").await;
+}
+
+#[tokio::test]
+async fn an_answer_that_is_not_the_providers_format_is_one_plain_line() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(502).set_body_raw(
+            "<html><body><h1>502 Bad Gateway</h1>\n<p>upstream\u{1b}[2J down</p></body></html>",
+            "text/html",
+        ))
+        .mount(&server)
+        .await;
+    let out = route53_against(
+        &server,
+        "--provider route53 --zone example.com --timeout 200ms records list",
+    )
+    .await;
+    out.fails(1, &["HTTP 502"]);
+    assert_safe("route53 502", &out);
+    assert!(
+        !out.stderr.contains("{ ") && !out.stderr.contains("Response {"),
+        "no Debug dump: {}",
+        out.stderr
+    );
+    let mut cmd = dnsctl(&argv(
+        "--provider cloudflare --zone example.com --zone-id z1 --timeout 200ms records list",
+    ));
+    cloudflare_env(&mut cmd, &server.uri(), "token-never-printed");
+    let out = run_cmd(cmd).await;
+    out.fails(1, &["HTTP 502"]);
+    assert_safe("cloudflare 502", &out);
 }

@@ -151,7 +151,7 @@ proptest! {
     }
 
     #[test]
-    fn parsers_never_panic(s in "\\PC{0,80}|[\\\\. \"0-9a-z=]{0,40}") {
+    fn parsers_never_panic(s in "\\PC{0,80}|[\\\\. \"0-9a-z=]{0,40}|[\\x00-\\x7f]{0,40}|.{0,40}") {
         let _ = Name::parse(&s);
         let _ = s.parse::<Label>();
         let _ = Name::from_idna(&s);
@@ -161,6 +161,28 @@ proptest! {
             let _ = RData::parse(t, &s);
         }
         let _ = s.parse::<dns_core::ServiceType>();
+    }
+
+    #[test]
+    fn printed_names_and_txt_cannot_drive_a_terminal(n in name(), t in txt()) {
+        // Presentation form escapes every unprintable octet itself; the
+        // readable form ({:#}) keeps UTF-8, and terminal_safe covers it.
+        let plain = n.to_string();
+        prop_assert!(!plain.chars().any(dns_core::is_unsafe_on_terminal), "{:?}", plain);
+        let readable = format!("{n:#}");
+        let safe = dns_core::terminal_safe(&readable);
+        prop_assert!(!safe.chars().any(dns_core::is_unsafe_on_terminal), "{:?}", safe);
+        let shown = t.to_string();
+        prop_assert!(!shown.chars().any(dns_core::is_unsafe_on_terminal), "{:?}", shown);
+    }
+
+    #[test]
+    fn terminal_safe_leaves_nothing_unsafe_and_keeps_safe_text(s in ".{0,60}") {
+        let safe = dns_core::terminal_safe(&s);
+        prop_assert!(!safe.chars().any(dns_core::is_unsafe_on_terminal), "{:?}", safe);
+        if !s.chars().any(dns_core::is_unsafe_on_terminal) {
+            prop_assert_eq!(&*safe, s.as_str());
+        }
     }
 
     #[test]
