@@ -64,7 +64,7 @@ pub(crate) fn warn(text: &str) {
 }
 
 /// A message for the operator on stderr, `dnsctl: ` first, escaped like
-/// [`line`].
+/// [`line()`].
 pub(crate) fn note(text: &str) {
     let _ = writeln!(io::stderr().lock(), "dnsctl: {}", terminal_safe(text));
 }
