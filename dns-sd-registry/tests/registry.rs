@@ -378,3 +378,90 @@ async fn concurrent_calls_on_one_registry_look_the_zone_up_once() {
         "one lookup for eight calls"
     );
 }
+
+#[tokio::test]
+async fn a_ttl_above_rfc_2181_is_refused_not_capped() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone.clone());
+    let too_long = web("h1.example.com", "192.0.2.1").with_ttl(dns_core::MAX_TTL + 1);
+    assert_eq!(too_long.ttl(), dns_core::MAX_TTL + 1, "kept as given");
+    for e in [
+        registry.check(&too_long).expect_err("check"),
+        registry.register(&too_long).await.expect_err("register"),
+        registry
+            .join_round_robin(
+                &n("www.example.com"),
+                &["192.0.2.1".parse().expect("ip")],
+                u32::MAX,
+            )
+            .await
+            .expect_err("round robin"),
+    ] {
+        assert!(e.to_string().contains("2147483647"), "{e}");
+    }
+    let sets = memory.list_record_sets(&zone).await.expect("list");
+    assert_eq!(sets.len(), 2, "nothing but SOA and NS: {sets:?}");
+    registry
+        .register(&web("h1.example.com", "192.0.2.1").with_ttl(dns_core::MAX_TTL))
+        .await
+        .expect("the largest TTL is fine");
+}
+
+#[tokio::test]
+async fn addresses_no_client_can_reach_are_refused_unless_allowed() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone.clone());
+    for ip in [
+        "0.0.0.0",
+        "::",
+        "255.255.255.255",
+        "224.0.0.251",
+        "ff02::fb",
+        "::ffff:0.0.0.0",
+    ] {
+        let e = registry
+            .register(&web("h1.example.com", ip))
+            .await
+            .expect_err(ip);
+        assert!(matches!(e, Error::InvalidInput(_)), "{ip}: {e}");
+        assert!(e.to_string().contains("no client can connect"), "{ip}: {e}");
+        let e = registry
+            .join_round_robin(&n("www.example.com"), &[ip.parse().expect("ip")], 60)
+            .await
+            .expect_err(ip);
+        assert!(matches!(e, Error::InvalidInput(_)), "{ip}: {e}");
+    }
+    assert_eq!(memory.list_record_sets(&zone).await.expect("list").len(), 2);
+    let any = ServiceRegistry::new(Arc::new(memory.clone()))
+        .with_zone(zone.clone())
+        .with_any_address(true);
+    any.register(&web("h1.example.com", "0.0.0.0"))
+        .await
+        .expect("allowed explicitly");
+    registry
+        .register(&web("h2.example.com", "127.0.0.1"))
+        .await
+        .expect("loopback is a real address");
+}
+
+#[tokio::test]
+async fn an_ip_address_is_never_a_target_name() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone.clone());
+    let e = registry
+        .register(&web("192.0.2.1", "192.0.2.1"))
+        .await
+        .expect_err("IP as host");
+    assert!(e.to_string().contains("IP address"), "{e}");
+    let cname = RecordSet::new(
+        n("www.example.com"),
+        60,
+        [dns_core::RData::CNAME(n("10.0.0.1"))],
+    )
+    .expect("set");
+    let e = memory
+        .apply(&zone, &[Change::Upsert(cname)])
+        .await
+        .expect_err("IP as CNAME target");
+    assert!(matches!(e, Error::InvalidInput(_)), "{e}");
+}
