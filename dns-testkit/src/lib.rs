@@ -46,18 +46,14 @@
 // On docs.rs (all features), show the feature each item needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-#[cfg(any(feature = "server", feature = "proxy"))]
+#[cfg(feature = "proxy")]
 mod bind;
 #[cfg(feature = "cloudflare")]
 pub mod cloudflare;
 #[cfg(any(feature = "route53", feature = "cloudflare"))]
 mod fake_http;
-#[cfg(feature = "server")]
-mod handler;
 #[cfg(feature = "hostile")]
 pub mod hostile;
-#[cfg(feature = "server")]
-mod lookup;
 #[cfg(feature = "moto")]
 pub mod moto;
 pub mod peer;
@@ -69,12 +65,12 @@ mod proxy;
 mod querylog;
 #[cfg(feature = "route53")]
 pub mod route53;
-#[cfg(feature = "server")]
-mod server;
 
+/// The local authoritative server, from the `dns-server` crate (where it is
+/// `ZoneServer`); the tests of this workspace know it by this name.
+#[cfg(feature = "server")]
+pub use dns_server::{ZoneServer as TestServer, ZoneServerBuilder as TestServerBuilder};
 #[cfg(feature = "proxy")]
 pub use proxy::DelayProxy;
 #[cfg(feature = "proxy")]
 pub use querylog::{QueryLogEntry, Transport};
-#[cfg(feature = "server")]
-pub use server::{TestServer, TestServerBuilder};

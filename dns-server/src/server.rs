@@ -1,4 +1,4 @@
-//! [`TestServer`]: an authoritative DNS server on localhost over the zones
+//! [`ZoneServer`]: an authoritative DNS server on localhost over the zones
 //! of an [`InMemoryProvider`].
 
 use std::fmt;
@@ -15,12 +15,15 @@ use tracing::debug;
 use crate::bind;
 use crate::handler::Handler;
 use crate::lookup::Options;
+use crate::policy::UpdatePolicy;
+use crate::store::ZoneStore;
+use crate::writes::Writes;
 
 /// How long an idle TCP connection stays open.
 const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Responses queued per TCP connection.
 const TCP_RESPONSE_BUFFER: usize = 64;
-/// How long [`TestServer::stop`] waits for the tasks to finish.
+/// How long [`ZoneServer::stop`] waits for the tasks to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// An authoritative DNS server for the zones of an [`InMemoryProvider`],
@@ -34,22 +37,23 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// * a name with no data of the asked type is NODATA, a name that does not
 ///   exist (and is not an empty non-terminal) is NXDOMAIN; both carry the
 ///   zone's SOA with the TTL negative caching uses (RFC 2308);
-/// * a name outside every zone is REFUSED, other opcodes NOTIMP;
+/// * a name outside every zone is REFUSED, other opcodes NOTIMP (UPDATE
+///   and AXFR are served with [`ZoneServerBuilder::with_updates`]);
 /// * a CNAME is followed inside the served zones;
 /// * over UDP, responses fit the client's limit (512 octets without EDNS):
 ///   additional records that do not fit are left out, answers that do not
 ///   fit set TC. TCP carries everything.
 ///
-/// Dropping the server stops it; [`TestServer::stop`] also waits until the
+/// Dropping the server stops it; [`ZoneServer::stop`] also waits until the
 /// port is released.
 ///
 /// ```
 /// use dns_core::{InMemoryProvider, Name};
-/// use dns_testkit::TestServer;
+/// use dns_server::ZoneServer;
 /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
 /// let provider = InMemoryProvider::new();
 /// provider.create_zone(Name::parse("example.com")?)?;
-/// let server = TestServer::builder(provider)
+/// let server = ZoneServer::builder(provider)
 ///     .with_additionals(true)
 ///     .start()
 ///     .await?;
@@ -59,23 +63,25 @@ const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// # }).unwrap();
 /// ```
-pub struct TestServer {
+pub struct ZoneServer {
     addr: SocketAddr,
     provider: InMemoryProvider,
     queries: Arc<AtomicU64>,
     server: Server<Handler>,
 }
 
-/// Options for a [`TestServer`], from [`TestServer::builder`].
+/// Options for a [`ZoneServer`], from [`ZoneServer::builder`].
 #[derive(Debug)]
 #[must_use = "a builder does nothing until `start` is awaited"]
-pub struct TestServerBuilder {
+pub struct ZoneServerBuilder {
     provider: InMemoryProvider,
     options: Options,
     address: SocketAddr,
+    updates: Option<UpdatePolicy>,
+    store: Option<ZoneStore>,
 }
 
-impl TestServerBuilder {
+impl ZoneServerBuilder {
     /// Whether PTR and SRV answers carry the records a DNS-SD client asks
     /// for next (RFC 6763 section 12): for each PTR target its SRV and TXT
     /// sets and the addresses of every SRV target; for SRV answers the
@@ -100,12 +106,27 @@ impl TestServerBuilder {
         self
     }
 
+    /// Accepts RFC 2136 updates and answers AXFR, for the clients `policy`
+    /// allows (TSIG keys, or loopback only). Without it (the default) both
+    /// are refused: updates with NOTIMP, transfers with REFUSED.
+    pub fn with_updates(mut self, policy: UpdatePolicy) -> Self {
+        self.updates = Some(policy);
+        self
+    }
+
+    /// Saves a zone to `store` after every update applied to it (load the
+    /// zones from the store into the provider before starting).
+    pub fn with_store(mut self, store: ZoneStore) -> Self {
+        self.store = Some(store);
+        self
+    }
+
     /// Binds UDP, then TCP on the same port, and starts serving.
     ///
     /// # Errors
     ///
     /// When the sockets cannot be bound.
-    pub async fn start(self) -> io::Result<TestServer> {
+    pub async fn start(self) -> io::Result<ZoneServer> {
         let (udp, tcp) = bind::udp_and_tcp(self.address).await?;
         let addr = udp.local_addr()?;
         let queries = Arc::new(AtomicU64::new(0));
@@ -113,11 +134,16 @@ impl TestServerBuilder {
             provider: self.provider.clone(),
             options: self.options,
             queries: queries.clone(),
+            writes: self.updates.map(|policy| Writes {
+                policy,
+                store: self.store,
+                lock: tokio::sync::Mutex::new(()),
+            }),
         });
         server.register_socket(udp);
         server.register_listener(tcp, TCP_IDLE_TIMEOUT, TCP_RESPONSE_BUFFER);
-        debug!(%addr, options = ?self.options, "test server started");
-        Ok(TestServer {
+        debug!(%addr, options = ?self.options, "zone server started");
+        Ok(ZoneServer {
             addr,
             provider: self.provider,
             queries,
@@ -126,7 +152,7 @@ impl TestServerBuilder {
     }
 }
 
-impl TestServer {
+impl ZoneServer {
     /// Starts a server with the default options on a free port of 127.0.0.1.
     ///
     /// # Errors
@@ -137,11 +163,13 @@ impl TestServer {
     }
 
     /// A builder to choose options before starting.
-    pub fn builder(provider: InMemoryProvider) -> TestServerBuilder {
-        TestServerBuilder {
+    pub fn builder(provider: InMemoryProvider) -> ZoneServerBuilder {
+        ZoneServerBuilder {
             provider,
             options: Options::default(),
             address: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            updates: None,
+            store: None,
         }
     }
 
@@ -164,11 +192,11 @@ impl TestServer {
     /// Stops serving and waits until the sockets are closed.
     pub async fn stop(mut self) {
         let stopped = tokio::time::timeout(STOP_TIMEOUT, self.server.shutdown_gracefully()).await;
-        debug!(addr = %self.addr, ?stopped, "test server stopped");
+        debug!(addr = %self.addr, ?stopped, "zone server stopped");
     }
 }
 
-impl Drop for TestServer {
+impl Drop for ZoneServer {
     fn drop(&mut self) {
         // Dropping hickory's server aborts its tasks; cancelling first lets
         // any task being polled right now leave its loop too.
@@ -176,9 +204,9 @@ impl Drop for TestServer {
     }
 }
 
-impl fmt::Debug for TestServer {
+impl fmt::Debug for ZoneServer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TestServer")
+        f.debug_struct("ZoneServer")
             .field("addr", &self.addr)
             .field("queries", &self.queries())
             .finish_non_exhaustive()

@@ -17,6 +17,7 @@ use hickory_server::zone_handler::{MessageResponseBuilder, Queries};
 use tracing::{debug, warn};
 
 use crate::lookup::{self, Options, Sections};
+use crate::writes::Writes;
 
 /// The largest UDP response a client that sent no EDNS can take (RFC 1035
 /// section 4.2.1).
@@ -28,6 +29,8 @@ pub(crate) struct Handler {
     pub(crate) provider: InMemoryProvider,
     pub(crate) options: Options,
     pub(crate) queries: Arc<AtomicU64>,
+    /// Updates and transfers; without it both are refused.
+    pub(crate) writes: Option<Writes>,
 }
 
 #[async_trait::async_trait]
@@ -49,6 +52,32 @@ impl RequestHandler for Handler {
             edns.set_version(0);
             edns
         });
+        if let Some(writes) = &self.writes {
+            if request.metadata.op_code == OpCode::Update {
+                return writes
+                    .update(
+                        &self.provider,
+                        request,
+                        T::current_time(),
+                        edns.as_ref(),
+                        response_handle,
+                    )
+                    .await;
+            }
+            let axfr = request.metadata.op_code == OpCode::Query
+                && matches!(request.queries.queries(), [q] if q.query_type() == RecordType::AXFR);
+            if axfr {
+                return writes
+                    .transfer(
+                        &self.provider,
+                        request,
+                        T::current_time(),
+                        edns.as_ref(),
+                        response_handle,
+                    )
+                    .await;
+            }
+        }
         let (metadata, sections) = self.respond(request);
         let sections = sections.unwrap_or_else(|| Sections {
             rcode: metadata.response_code,
