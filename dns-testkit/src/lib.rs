@@ -46,6 +46,8 @@
 // On docs.rs (all features), show the feature each item needs.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(any(feature = "bind9", feature = "knot"))]
+pub mod authoritative;
 #[cfg(feature = "proxy")]
 mod bind;
 #[cfg(feature = "cloudflare")]
