@@ -10,7 +10,10 @@
 //!   validating every exchange against Cloudflare's OpenAPI schema, in
 //!   front of `FakeCloudflare`;
 //! * [`Peer::moto`]: the Route 53 backend against moto (installed by
-//!   `scripts/test.sh`; a missing moto fails loudly).
+//!   `scripts/test.sh`; a missing moto fails loudly);
+//! * [`Peer::rfc2136_server`]: the RFC 2136 backend against the
+//!   `dns-server` zone server (what `dnsctl serve` runs), every update and
+//!   transfer TSIG-signed.
 //!
 //! [`Peer::mirror`] copies a peer's zone into an [`InMemoryProvider`] so
 //! `dns_testkit::TestServer` can serve it over real DNS.
@@ -34,6 +37,7 @@ enum Guard {
     Route53(FakeRoute53),
     Cloudflare(Box<(FakeCloudflare, Prism)>),
     Moto(Moto),
+    Server(dns_server::ZoneServer),
 }
 
 /// One provider under test with a zone made for the test.
@@ -156,6 +160,46 @@ impl Peer {
             providers,
             zone: Zone::new(id, apex(zone)),
             guard: Guard::Moto(moto),
+        }
+    }
+
+    /// `n` RFC 2136 providers against a fresh `dns_server::ZoneServer`
+    /// that takes only updates and transfers signed with their TSIG key.
+    pub async fn rfc2136_server(zone: &str, n: usize) -> Self {
+        let memory = InMemoryProvider::new();
+        let apex = apex(zone);
+        memory.create_zone(apex.clone()).expect("zone");
+        let key = dns_rfc2136::TsigKey::new(
+            Name::parse("e2e-key").expect("key name"),
+            dns_rfc2136::TsigAlgorithm::HmacSha256,
+            "c2VjcmV0LWZvci1lMmUtdGVzdHMtb25seS1kby1ub3QtdXNl",
+        )
+        .expect("key");
+        let server = dns_server::ZoneServer::builder(memory)
+            .with_additionals(true)
+            .with_updates(
+                dns_server::UpdatePolicy::loopback().with_key(key.signer().expect("signer")),
+            )
+            .start()
+            .await
+            .expect("zone server");
+        let providers = (0..n)
+            .map(|_| {
+                Arc::new(
+                    dns_rfc2136::Rfc2136Builder::new(server.addr())
+                        .with_zone(apex.clone())
+                        .with_tsig_key(key.clone())
+                        .with_retry(retry())
+                        .build()
+                        .expect("provider"),
+                ) as Arc<dyn DnsProvider>
+            })
+            .collect();
+        Self {
+            name: "rfc2136 (dns-server)",
+            providers,
+            zone: Zone::new(apex.to_string(), apex),
+            guard: Guard::Server(server),
         }
     }
 

@@ -209,6 +209,11 @@ async fn through_route53() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_rfc2136_and_the_zone_server() {
+    scenario(Peer::rfc2136_server("fleet.test.", 1).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_cloudflare_and_prism() {
     scenario(Peer::cloudflare_prism("fleet.example", 1).await).await;
 }

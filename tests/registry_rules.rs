@@ -34,6 +34,15 @@ async fn every_rule_on_cloudflare_through_prism() {
     assert_clean(&peer);
 }
 
+/// RFC 2136 has real prerequisites: the registry's guarded path, checked
+/// by the server itself, with 20 writers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_rule_on_rfc2136_against_the_zone_server() {
+    let peer = Peer::rfc2136_server("rules.test.", 20).await;
+    assert!(peer.provider().capabilities().preconditions);
+    suite::run_all(&peer.providers, &peer.zone, &suite::Config::default()).await;
+}
+
 /// moto does what Route 53 does for simple writes, but its change journal
 /// still holds a set that was deleted, so the third compare-and-swap of one
 /// set (CREATE, then DELETE + CREATE twice) is refused with "already

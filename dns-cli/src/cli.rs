@@ -36,8 +36,8 @@ pub(crate) struct Cli {
 pub(crate) struct Global {
     /// The DNS provider holding the zone (join, leave, records, hosts --from-zone).
     /// Credentials come from the standard environment: the AWS chain
-    /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role...) or
-    /// CLOUDFLARE_API_TOKEN.
+    /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role...),
+    /// CLOUDFLARE_API_TOKEN, or for rfc2136 --tsig-key-file.
     #[arg(long, global = true, value_enum, env = "DNSCTL_PROVIDER")]
     pub(crate) provider: Option<ProviderKind>,
 
@@ -56,7 +56,14 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "URL", env = "DNSCTL_ENDPOINT")]
     pub(crate) endpoint: Option<String>,
 
-    /// Ask this name server (repeatable) instead of the system resolver.
+    /// rfc2136 and serve: the TSIG key (BIND key format, as `tsig-keygen`
+    /// prints it) that signs updates and transfers. Secrets never go on
+    /// the command line, only in this file.
+    #[arg(long, global = true, value_name = "FILE", env = "DNSCTL_TSIG_KEY_FILE")]
+    pub(crate) tsig_key_file: Option<PathBuf>,
+
+    /// Ask this name server (repeatable) instead of the system resolver;
+    /// with --provider rfc2136, the first one is the server updates go to.
     #[arg(long = "server", global = true, value_name = "IP[:PORT]", value_parser = parse_server)]
     pub(crate) servers: Vec<SocketAddr>,
 
@@ -80,6 +87,9 @@ pub(crate) enum ProviderKind {
     Route53,
     /// Cloudflare (v4 API).
     Cloudflare,
+    /// Any server taking RFC 2136 dynamic updates (BIND, Knot, PowerDNS,
+    /// `dnsctl serve`) at the first --server.
+    Rfc2136,
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +116,9 @@ pub(crate) enum Command {
     Records(RecordsCommand),
     /// Write discovered instances (or the zone's address records) into a hosts file.
     Hosts(HostsArgs),
+    /// Serve zones over DNS on this machine, taking RFC 2136 updates
+    /// (`--provider rfc2136`): for development, tests, demos, small setups.
+    Serve(ServeArgs),
 }
 
 const JOIN_EXAMPLES: &str = "\
@@ -208,7 +221,23 @@ const AFTER: &[(&str, &str)] = &[
     ("records list", LIST_EXAMPLES),
     ("records apply", APPLY_EXAMPLES),
     ("hosts", HOSTS_EXAMPLES),
+    ("serve", SERVE_EXAMPLES),
 ];
+
+const SERVE_EXAMPLES: &str = "\
+Queries get the RFC 6763 additional records (SRV, TXT and addresses with
+each PTR answer). Stops on SIGTERM or SIGINT.
+
+Examples:
+  # in one terminal
+  dnsctl serve --zone example.test
+  # in another: publish, then discover
+  dnsctl --provider rfc2136 --server 127.0.0.1:5300 --zone example.test \\
+      join --service _http._tcp --instance web --port 8080 --address 127.0.0.1
+  dnsctl --server 127.0.0.1:5300 discover _http._tcp.example.test
+  # zones kept across restarts, updates signed with a key
+  tsig-keygen update-key > update.key
+  dnsctl serve --zone example.test --data ./zones --tsig-key-file update.key";
 
 /// The global options each subcommand has no use for: hidden from its help
 /// (they are still accepted, so a script that sets them for every call
@@ -219,12 +248,34 @@ const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
     ("records", &["servers"]),
     ("records list", &["servers"]),
     ("records apply", &["servers"]),
-    ("browse", &["provider", "zone_id", "endpoint"]),
-    ("resolve", &["provider", "zone_id", "endpoint"]),
-    ("discover", &["provider", "zone_id", "endpoint"]),
-    ("pick", &["provider", "zone_id", "endpoint"]),
-    ("order", &["provider", "zone_id", "endpoint"]),
-    ("watch", &["provider", "zone_id", "endpoint"]),
+    (
+        "serve",
+        &["provider", "zone_id", "endpoint", "servers", "timeout"],
+    ),
+    (
+        "browse",
+        &["provider", "zone_id", "endpoint", "tsig_key_file"],
+    ),
+    (
+        "resolve",
+        &["provider", "zone_id", "endpoint", "tsig_key_file"],
+    ),
+    (
+        "discover",
+        &["provider", "zone_id", "endpoint", "tsig_key_file"],
+    ),
+    (
+        "pick",
+        &["provider", "zone_id", "endpoint", "tsig_key_file"],
+    ),
+    (
+        "order",
+        &["provider", "zone_id", "endpoint", "tsig_key_file"],
+    ),
+    (
+        "watch",
+        &["provider", "zone_id", "endpoint", "tsig_key_file"],
+    ),
 ];
 
 /// The examples and notes for the help text `help` (as clap rendered it):
@@ -459,6 +510,26 @@ Examples:
   dnsctl --provider route53 --zone example.com \\
       records apply changes.yaml --yes";
 
+/// `serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// A zone to serve (repeatable), created with SOA and NS when new.
+    // The global --zone is single; serve takes several under the same
+    // name, so it has its own argument of that id.
+    #[arg(long = "zone", id = "zone", value_name = "ZONE", required = true,
+          value_parser = parse_name, action = clap::ArgAction::Append)]
+    pub(crate) zones: Vec<Name>,
+
+    /// Where to listen, UDP and TCP (not 5353, which mDNS uses).
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:5300")]
+    pub(crate) listen: SocketAddr,
+
+    /// Keep the zones in this directory across restarts (one file per
+    /// zone, written atomically after every update). Default: in memory.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) data: Option<PathBuf>,
+}
+
 /// `hosts`.
 #[derive(Debug, Args)]
 pub(crate) struct HostsArgs {
@@ -598,6 +669,7 @@ impl Cli {
                     service(s)?;
                 }
             }
+            Command::Serve(_) => {}
         }
         Ok(())
     }

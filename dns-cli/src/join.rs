@@ -15,6 +15,7 @@ use crate::cli::{Global, JoinArgs};
 use crate::failure::{Context, Failure};
 use crate::output;
 use crate::provider::{self, Target};
+use crate::signals::Signals;
 
 /// What one host publishes: its service instance and/or its address in a
 /// round-robin set, resolved before any request is sent.
@@ -368,35 +369,6 @@ fn print(global: &Global, done: &Done<'_>) -> Result<(), Failure> {
         text.push_str("; it was the last target, the instance is gone");
     }
     output::line(&text)
-}
-
-/// SIGTERM and SIGINT, registered up front.
-struct Signals {
-    term: tokio::signal::unix::Signal,
-    int: tokio::signal::unix::Signal,
-}
-
-impl std::fmt::Debug for Signals {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Signals")
-    }
-}
-
-impl Signals {
-    fn new() -> Result<Self, Failure> {
-        use tokio::signal::unix::{SignalKind, signal};
-        Ok(Self {
-            term: signal(SignalKind::terminate()).context("catching SIGTERM")?,
-            int: signal(SignalKind::interrupt()).context("catching SIGINT")?,
-        })
-    }
-
-    async fn wait(&mut self) -> &'static str {
-        tokio::select! {
-            _ = self.term.recv() => "SIGTERM",
-            _ = self.int.recv() => "SIGINT",
-        }
-    }
 }
 
 #[cfg(test)]

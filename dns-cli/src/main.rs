@@ -17,6 +17,8 @@ mod output;
 mod pick;
 mod provider;
 mod records;
+mod serve;
+mod signals;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -66,6 +68,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Watch(args) => discover::watch(global, args).await,
         Command::Records(command) => records::run(global, command).await,
         Command::Hosts(args) => hosts::run(global, args).await,
+        Command::Serve(args) => serve::run(global, args).await,
     }
 }
 

@@ -1,10 +1,12 @@
 //! Building the provider named by `--provider` from the standard environment.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use dns_cloudflare::CloudflareBuilder;
 use dns_core::{DnsProvider, Name, Zone};
+use dns_rfc2136::{Rfc2136Builder, TsigKey};
 use dns_route53::Route53Builder;
 
 use crate::cli::{Global, ProviderKind};
@@ -35,9 +37,25 @@ impl Target {
 pub(crate) fn require(global: &Global, command: &str) -> Result<(ProviderKind, Name), Failure> {
     let kind = global.provider.ok_or_else(|| {
         Failure::usage(format!(
-            "{command} needs --provider (route53 or cloudflare)"
+            "{command} needs --provider (route53, cloudflare or rfc2136)"
         ))
     })?;
+    if kind == ProviderKind::Rfc2136 {
+        if global.servers.is_empty() {
+            return Err(Failure::usage(format!(
+                "{command} --provider rfc2136 needs --server IP[:PORT], the server taking updates"
+            )));
+        }
+        if global.endpoint.is_some() {
+            return Err(Failure::usage(
+                "--endpoint is for HTTP APIs; rfc2136 sends updates to --server",
+            ));
+        }
+    } else if global.tsig_key_file.is_some() {
+        return Err(Failure::usage(
+            "--tsig-key-file signs RFC 2136 updates: use it with --provider rfc2136",
+        ));
+    }
     let zone = global
         .zone
         .clone()
@@ -72,6 +90,20 @@ pub(crate) async fn connect(
             }
             Arc::new(builder.build().await.context("route53")?)
         }
+        ProviderKind::Rfc2136 => {
+            let server = *global.servers.first().ok_or_else(|| {
+                Failure::usage(
+                    "--provider rfc2136 needs --server IP[:PORT], the server taking updates",
+                )
+            })?;
+            let mut builder = Rfc2136Builder::new(server)
+                .with_zone(domain.clone())
+                .with_timeout(global.timeout);
+            if let Some(path) = &global.tsig_key_file {
+                builder = builder.with_tsig_key(tsig_key(path)?);
+            }
+            Arc::new(builder.build().context("rfc2136")?)
+        }
         ProviderKind::Cloudflare => {
             let mut builder = CloudflareBuilder::from_env().with_timeout(timeout);
             if let Some(id) = &global.zone_id {
@@ -86,6 +118,23 @@ pub(crate) async fn connect(
         }
     };
     Ok(Target { provider, domain })
+}
+
+/// The one key of a BIND key file; a file with several keys is refused
+/// rather than guessing which one is meant.
+pub(crate) fn tsig_key(path: &Path) -> Result<TsigKey, Failure> {
+    let shown = path.display();
+    let mut keys = TsigKey::from_bind_file(path)
+        .map_err(|e| Failure::usage(format!("--tsig-key-file {shown}: {e}")))?;
+    match keys.len() {
+        1 => Ok(keys.remove(0)),
+        0 => Err(Failure::usage(format!(
+            "--tsig-key-file {shown}: no key in the file"
+        ))),
+        n => Err(Failure::usage(format!(
+            "--tsig-key-file {shown}: {n} keys in the file; give a file with the one key to use"
+        ))),
+    }
 }
 
 /// https anywhere; plain http only to this machine, so that credentials
