@@ -472,58 +472,99 @@ async fn auto_off_ec2_takes_the_default_route_address() {
     assert!(route53_zone(&fake, &id).contains(&format!("{host} 120 A {expected}")));
 }
 
+/// `dnsctl --provider rfc2136 --zone example.com --server ADDR ARGS`.
+async fn rfc2136(addr: &str, args: &[&str]) -> Run {
+    let mut all = vec![
+        "--provider",
+        "rfc2136",
+        "--zone",
+        "example.com",
+        "--server",
+        addr,
+    ];
+    all.extend_from_slice(args);
+    run_cmd(dnsctl(&all)).await
+}
+
 /// Requests one `dnsctl` command costs, per provider: what a boot or
 /// shutdown script spends of Cloudflare's 1,200 per 5 minutes or Route 53's
-/// 5 per second. Printed for docs/performance.md (run with `--nocapture`);
+/// 5 per second; for RFC 2136, the messages the server received. Printed
+/// for docs/performance.md (run with `--nocapture`);
 /// the bounds keep them from growing unnoticed.
 #[tokio::test]
 #[allow(clippy::print_stdout, reason = "the figures are the point")]
 async fn requests_per_command() {
-    let steps: [(&str, &str, usize, u64); 5] = [
+    // (what, arguments, at most: Cloudflare, Route 53, RFC 2136 messages)
+    let steps: [(&str, &str, usize, u64, u64); 5] = [
         (
             "join --a-record",
             "join --a-record www.example.com --address 192.0.2.1",
             3,
             3,
+            1,
         ),
         (
             "join --txt (first host)",
             "join --service _http._tcp --instance v1 --port 80 --address 10.1.2.3 --txt path=/",
             3,
             4,
+            2,
         ),
         (
             "join, no --txt (2nd host)",
             "join --service _http._tcp --instance v1 --port 80 --address 10.1.2.4",
             4,
             5,
+            3,
         ),
         (
             "leave --port (not last)",
             "leave --service _http._tcp --instance v1 --port 80 --address 10.1.2.4",
             4,
             5,
+            3,
         ),
         (
             "leave, no --port (last)",
             "leave --service _http._tcp --instance v1 --address 10.1.2.3",
             7,
             9,
+            5,
         ),
     ];
     let cf = FakeCloudflare::start().await;
     cf.add_zone("example.com");
     let r53 = FakeRoute53::start().await;
     r53.create_zone("example.com", false);
-    println!("{:<26} {:>10} {:>8}", "command", "cloudflare", "route53");
-    for (what, args, cf_max, r53_max) in steps {
+    let memory = dns_core::InMemoryProvider::new();
+    memory
+        .create_zone(dns_core::Name::parse("example.com").unwrap())
+        .unwrap();
+    let server = dns_server::ZoneServer::builder(memory)
+        .with_updates(dns_server::UpdatePolicy::loopback())
+        .start()
+        .await
+        .unwrap();
+    let addr = server.addr().to_string();
+    println!(
+        "{:<26} {:>10} {:>8} {:>8}",
+        "command", "cloudflare", "route53", "rfc2136"
+    );
+    for (what, args, cf_max, r53_max, rfc_max) in steps {
         let before = cf.request_count();
         cloudflare(&cf, &argv(args)).await.ok();
         let cf_used = cf.request_count() - before;
         let before = r53.requests().total;
         route53(&r53, &argv(args)).await.ok();
         let r53_used = r53.requests().total - before;
-        println!("{what:<26} {cf_used:>10} {r53_used:>8}");
+        let before = server.queries();
+        rfc2136(&addr, &argv(args)).await.ok();
+        let rfc_used = server.queries() - before;
+        println!("{what:<26} {cf_used:>10} {r53_used:>8} {rfc_used:>8}");
+        assert!(
+            rfc_used <= rfc_max,
+            "{what}: {rfc_used} RFC 2136 messages, at most {rfc_max} expected"
+        );
         assert!(
             cf_used <= cf_max,
             "{what}: {cf_used} Cloudflare requests, at most {cf_max} expected"
