@@ -131,3 +131,60 @@ fn is_loopback(addr: SocketAddr) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+    use hickory_proto::op::update_message;
+    use hickory_proto::rr::{self as h};
+    use hickory_server::net::xfer::Protocol;
+
+    use super::*;
+
+    fn request(from: &str) -> Request {
+        let name = h::Name::from_ascii("www.example.test.").unwrap();
+        let mut set = h::RecordSet::new(name.clone(), h::RecordType::A, 60);
+        set.insert(
+            h::Record::from_rdata(name, 60, h::RData::A("192.0.2.1".parse().unwrap())),
+            0,
+        );
+        let zone = h::Name::from_ascii("example.test.").unwrap();
+        let bytes = update_message::append(set, zone, false, false)
+            .to_vec()
+            .unwrap();
+        Request::from_bytes(bytes, from.parse().unwrap(), Protocol::Tcp).unwrap()
+    }
+
+    #[test]
+    fn without_keys_only_loopback_is_served() {
+        let policy = UpdatePolicy::loopback();
+        for local in ["127.0.0.1:5353", "[::1]:5353", "[::ffff:127.0.0.1]:5353"] {
+            assert!(
+                matches!(policy.authorize(&request(local), 0), Ok(None)),
+                "{local}"
+            );
+        }
+        for remote in ["192.0.2.7:5353", "[2001:db8::7]:5353", "10.0.0.1:53"] {
+            let refused = policy.authorize(&request(remote), 0).err().unwrap();
+            assert_eq!(refused.rcode, ResponseCode::Refused, "{remote}");
+        }
+    }
+
+    #[test]
+    fn with_keys_unsigned_is_refused_even_from_loopback() {
+        let key = TSigner::new(
+            b"0123456789abcdef".to_vec(),
+            hickory_proto::rr::rdata::tsig::TsigAlgorithm::HmacSha256,
+            h::Name::from_ascii("k.").unwrap(),
+            300,
+        )
+        .unwrap();
+        let policy = UpdatePolicy::loopback().with_key(key);
+        let refused = policy
+            .authorize(&request("127.0.0.1:5353"), 0)
+            .err()
+            .unwrap();
+        assert_eq!(refused.rcode, ResponseCode::Refused);
+        assert!(!format!("{policy:?}").contains("0123456789abcdef"));
+    }
+}
