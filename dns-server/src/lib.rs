@@ -26,6 +26,7 @@ mod update;
 mod writes;
 mod xfr;
 
+pub use bind::udp_and_tcp as bind_udp_and_tcp;
 /// hickory's TSIG key type, which [`UpdatePolicy::with_key`] takes.
 pub use hickory_proto::rr::TSigner;
 pub use policy::UpdatePolicy;

@@ -128,34 +128,13 @@ impl Writes {
                     }
                 },
             };
-            let mut response = MessageResponseBuilder::new(&request.queries, edns).build(
-                metadata,
-                records.iter(),
-                iter::empty(),
-                iter::empty(),
-                iter::empty(),
-            );
-            if let Some(tsig) = tsig {
-                response.set_signature(tsig);
-            }
-            match response_handle.send_response(response).await {
-                Ok(sent) => info = Some(sent),
-                Err(error) => {
-                    warn!(%error, "sending a transfer message failed");
-                    return ResponseInfo::from(Header {
-                        metadata,
-                        counts: HeaderCounts::default(),
-                    });
-                }
+            match send(request, metadata, edns, records, tsig, &mut response_handle).await {
+                Some(sent) => info = Some(sent),
+                None => return unsent(metadata),
             }
         }
         debug!(zone = %zone.name, messages = messages.len(), "transfer sent");
-        info.unwrap_or_else(|| {
-            ResponseInfo::from(Header {
-                metadata,
-                counts: HeaderCounts::default(),
-            })
-        })
+        info.unwrap_or_else(|| unsent(metadata))
     }
 }
 
@@ -243,6 +222,21 @@ async fn send_signed<R: ResponseHandler>(
             }
         },
     };
+    send(request, metadata, edns, records, tsig, &mut response_handle)
+        .await
+        .unwrap_or_else(|| unsent(metadata))
+}
+
+/// Sends one response with `records` as its answers; `None` when it could
+/// not be sent (the connection is gone).
+async fn send<R: ResponseHandler>(
+    request: &Request,
+    metadata: Metadata,
+    edns: Option<&Edns>,
+    records: &[Record],
+    tsig: Option<Box<Record<TSIG>>>,
+    response_handle: &mut R,
+) -> Option<ResponseInfo> {
     let mut response = MessageResponseBuilder::new(&request.queries, edns).build(
         metadata,
         records.iter(),
@@ -254,13 +248,18 @@ async fn send_signed<R: ResponseHandler>(
         response.set_signature(tsig);
     }
     match response_handle.send_response(response).await {
-        Ok(info) => info,
+        Ok(info) => Some(info),
         Err(error) => {
-            warn!(%error, "failed to send response");
-            ResponseInfo::from(Header {
-                metadata,
-                counts: HeaderCounts::default(),
-            })
+            warn!(%error, "failed to send a response");
+            None
         }
     }
+}
+
+/// What the server reports for a response it could not send.
+fn unsent(metadata: Metadata) -> ResponseInfo {
+    ResponseInfo::from(Header {
+        metadata,
+        counts: HeaderCounts::default(),
+    })
 }

@@ -15,7 +15,6 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
-use crate::bind;
 use crate::querylog::Transport;
 
 /// The largest datagram read; DNS over UDP never needs more.
@@ -244,7 +243,8 @@ impl HostileServer {
     pub async fn start(
         script: impl Fn(&Question) -> Vec<Reply> + Send + Sync + 'static,
     ) -> io::Result<Self> {
-        let (udp, tcp) = bind::udp_and_tcp(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let (udp, tcp) =
+            dns_server::bind_udp_and_tcp(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
         let addr = udp.local_addr()?;
         let shared = Arc::new(Shared {
             script: Box::new(script),

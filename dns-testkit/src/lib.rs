@@ -48,8 +48,6 @@
 
 #[cfg(any(feature = "bind9", feature = "knot"))]
 pub mod authoritative;
-#[cfg(feature = "proxy")]
-mod bind;
 #[cfg(feature = "cloudflare")]
 pub mod cloudflare;
 #[cfg(any(feature = "route53", feature = "cloudflare"))]

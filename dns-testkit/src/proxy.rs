@@ -18,7 +18,6 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, sleep, timeout, timeout_at};
 use tracing::debug;
 
-use crate::bind;
 use crate::querylog::{QueryLog, QueryLogEntry, Ticket, Transport};
 
 /// How long the upstream has to answer before the query is given up.
@@ -75,7 +74,8 @@ impl DelayProxy {
     ///
     /// When the sockets cannot be bound.
     pub async fn start(upstream: SocketAddr, delay: Duration) -> io::Result<Self> {
-        let (udp, tcp) = bind::udp_and_tcp(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        let (udp, tcp) =
+            dns_server::bind_udp_and_tcp(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
         let addr = udp.local_addr()?;
         let config = Arc::new(Config {
             upstream,
