@@ -145,7 +145,9 @@ impl Exchange {
             ResponseCode::Refused => Error::Auth {
                 message: format!(
                     "{what}: REFUSED (the server does not allow this key or address to do \
-                     this: allow-update/update-policy/allow-transfer in BIND, the zone ACL in Knot)"
+                     this: allow-update/update-policy/allow-transfer in BIND, the zone ACL in \
+                     Knot; or its policy refused the data, such as BIND's check-integrity \
+                     for an MX or NS target without an address)"
                 ),
             },
             ResponseCode::NotAuth => Error::ZoneNotFound {
