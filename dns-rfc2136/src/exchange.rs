@@ -197,6 +197,55 @@ impl Exchange {
         }
     }
 
+    /// [`refusal`](Self::refusal), after telling apart the two meanings of
+    /// NOTAUTH: "not authoritative for the zone" (RFC 2136) and "not
+    /// authorized" (RFC 8945, and what Knot answers for a denied key or
+    /// address). One SOA query, on this failure path only, decides.
+    pub(crate) async fn refused(
+        &self,
+        op: Operation,
+        zone: &Name,
+        code: ResponseCode,
+        guarded: bool,
+    ) -> Error {
+        if code == ResponseCode::NotAuth && self.serves(zone).await {
+            return Error::Auth {
+                message: format!(
+                    "{} for zone {zone} at {} with {}: NOTAUTH (the server serves the zone but \
+                     did not authorize this key or address)",
+                    op.as_str(),
+                    self.server,
+                    self.key_text()
+                ),
+            };
+        }
+        self.refusal(op, zone, code, guarded)
+    }
+
+    /// Whether the server answers the zone's SOA with authority.
+    async fn serves(&self, zone: &Name) -> bool {
+        let mut message = Message::new(
+            0,
+            hickory_proto::op::MessageType::Query,
+            hickory_proto::op::OpCode::Query,
+        );
+        message.add_query(hickory_proto::op::Query::query(
+            dns_core::hickory::name_to_hickory(zone),
+            hickory_proto::rr::RecordType::SOA,
+        ));
+        match self.send(Operation::Query, zone, message).await {
+            Ok(answer) => {
+                answer.metadata.authoritative
+                    && answer.metadata.response_code == ResponseCode::NoError
+                    && answer
+                        .answers
+                        .iter()
+                        .any(|r| r.record_type() == hickory_proto::rr::RecordType::SOA)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Sends one message and returns its one answer, whatever its code.
     pub(crate) async fn send(
         &self,
@@ -228,12 +277,8 @@ impl Exchange {
         while let Some(answer) = stream.next().await {
             let answer = answer.map_err(|e| self.failed(Operation::Transfer, zone, e))?;
             if answer.metadata.response_code != ResponseCode::NoError {
-                return Err(self.refusal(
-                    Operation::Transfer,
-                    zone,
-                    answer.metadata.response_code,
-                    false,
-                ));
+                let code = answer.metadata.response_code;
+                return Err(self.refused(Operation::Transfer, zone, code, false).await);
             }
             records.extend(answer.answers.iter().cloned());
         }

@@ -129,12 +129,10 @@ impl Rfc2136Provider {
                     .await?;
                 match answer.metadata.response_code {
                     ResponseCode::NoError => Ok(()),
-                    code => Err(self.exchange.refusal(
-                        Operation::Update,
-                        &zone.name,
-                        code,
-                        update.guarded,
-                    )),
+                    code => Err(self
+                        .exchange
+                        .refused(Operation::Update, &zone.name, code, update.guarded)
+                        .await),
                 }
             })
             .await;

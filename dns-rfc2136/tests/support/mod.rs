@@ -9,15 +9,15 @@ use dns_rfc2136::{Rfc2136Builder, Rfc2136Provider, TsigAlgorithm, TsigKey};
 use dns_testkit::authoritative::{AuthServer, Flavor, TestKey, TestZone};
 
 /// Test-only secrets, generated for this suite: never use them elsewhere.
-pub const SECRET: &str = "q0Yb8mC7p0rW3T1u+J6l5Xh2VnE9sK4aZcDfGiLoPtM=";
-pub const OTHER_SECRET: &str = "Rk3xv7QmP2wN8sT5yU1zA4bC6dE9fG0hJ+LoMnOpQrs=";
-pub const ZONE: &str = "rfc2136.test";
-pub const OTHER_ZONE: &str = "other.test";
+pub(crate) const SECRET: &str = "q0Yb8mC7p0rW3T1u+J6l5Xh2VnE9sK4aZcDfGiLoPtM=";
+pub(crate) const OTHER_SECRET: &str = "Rk3xv7QmP2wN8sT5yU1zA4bC6dE9fG0hJ+LoMnOpQrs=";
+pub(crate) const ZONE: &str = "rfc2136.test";
+pub(crate) const OTHER_ZONE: &str = "other.test";
 
 /// A record of a type the model does not know, for `unknown_types_survive`.
-pub const UNKNOWN: &str = "unknown-type HINFO \"test-cpu\" \"test-os\"";
+pub(crate) const UNKNOWN: &str = "unknown-type HINFO \"test-cpu\" \"test-os\"";
 
-pub fn key() -> TsigKey {
+pub(crate) fn key() -> TsigKey {
     TsigKey::new(
         Name::parse("update-key").unwrap(),
         TsigAlgorithm::HmacSha256,
@@ -27,7 +27,7 @@ pub fn key() -> TsigKey {
 }
 
 /// A key the server knows, allowed only on `other.test`.
-pub fn other_zone_key() -> TsigKey {
+pub(crate) fn other_zone_key() -> TsigKey {
     TsigKey::new(
         Name::parse("other-key").unwrap(),
         TsigAlgorithm::HmacSha256,
@@ -38,7 +38,7 @@ pub fn other_zone_key() -> TsigKey {
 
 /// BIND or Knot serving `rfc2136.test` (key `update-key`) and
 /// `other.test` (key `other-key`).
-pub fn start(flavor: Flavor) -> AuthServer {
+pub(crate) fn start(flavor: Flavor) -> AuthServer {
     let keys = [
         TestKey::new("update-key", "hmac-sha256", SECRET),
         TestKey::new("other-key", "hmac-sha256", OTHER_SECRET),
@@ -52,7 +52,7 @@ pub fn start(flavor: Flavor) -> AuthServer {
     AuthServer::start(flavor, &keys, &zones)
 }
 
-pub fn builder(server: &AuthServer) -> Rfc2136Builder {
+pub(crate) fn builder(server: &AuthServer) -> Rfc2136Builder {
     Rfc2136Builder::new(server.addr())
         .with_zone(Name::parse(ZONE).unwrap())
         .with_tsig_key(key())
@@ -64,18 +64,18 @@ pub fn builder(server: &AuthServer) -> Rfc2136Builder {
         )
 }
 
-pub fn provider(server: &AuthServer) -> Rfc2136Provider {
+pub(crate) fn provider(server: &AuthServer) -> Rfc2136Provider {
     builder(server).build().unwrap()
 }
 
 /// Separate provider instances, for checks with concurrent writers.
-pub fn providers(server: &AuthServer, n: usize) -> Vec<Arc<dyn DnsProvider>> {
+pub(crate) fn providers(server: &AuthServer, n: usize) -> Vec<Arc<dyn DnsProvider>> {
     (0..n)
         .map(|_| Arc::new(provider(server)) as Arc<dyn DnsProvider>)
         .collect()
 }
 
-pub fn zone() -> Zone {
+pub(crate) fn zone() -> Zone {
     let name = Name::parse(ZONE).unwrap();
     Zone::new(name.to_string(), name)
 }
