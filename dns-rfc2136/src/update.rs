@@ -195,6 +195,20 @@ fn new_message(zone: &Name) -> Message {
 pub(crate) fn plan(zone: &Name, changes: &[Change]) -> Result<Vec<Update>, Error> {
     let limit = MAX_MESSAGE - RESERVE - zone.wire_len();
     let updates = pack(zone, changes, pieces(changes)?, limit)?;
+    // The sizes packed by are upper bounds; the real encoding confirms
+    // it, so no oversize message is ever sent.
+    for update in &updates {
+        let octets = update.message.to_vec().map_err(|e| {
+            Error::InvalidInput(format!("an UPDATE for {zone} cannot be encoded: {e}"))
+        })?;
+        if octets.len() > MAX_MESSAGE - RESERVE {
+            return Err(Error::InvalidInput(format!(
+                "an UPDATE for {zone} came to {} octets, over the limit of {}",
+                octets.len(),
+                MAX_MESSAGE - RESERVE
+            )));
+        }
+    }
     if updates.len() > 1 && changes.iter().any(|c| matches!(c, Change::Require(_))) {
         return Err(Error::InvalidInput(format!(
             "a batch with preconditions must fit in one UPDATE message to stay atomic; \
