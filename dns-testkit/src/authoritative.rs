@@ -205,7 +205,7 @@ impl AuthServer {
             .map_err(io("writing a zone file"))?;
         }
         // Each zone's "loaded" line: ready once every zone has one.
-        let loaded = Arc::new(AtomicUsize::new(0));
+        let counter = Arc::new(AtomicUsize::new(0));
         let expected = zones.len();
         let (config, pidfile, args, marker): (_, _, Vec<String>, &'static str) = match flavor {
             Flavor::Bind9 => {
@@ -228,7 +228,6 @@ impl AuthServer {
             }
         };
         fs::write(&config.0, config.1).map_err(io("writing the server's configuration"))?;
-        let counter = loaded.clone();
         let peer = PeerCommand::new(flavor.short(), flavor.program())
             .args(args)
             .pidfile(pidfile)
