@@ -228,7 +228,7 @@ fn pack(
     limit: usize,
 ) -> Result<Vec<Update>, Error> {
     let mut updates: Vec<Update> = Vec::new();
-    let mut used = limit; // forces a first message
+    let mut used = 0;
     for (index, (piece, change)) in pieces.into_iter().zip(changes).enumerate() {
         let size = piece.size;
         if size > limit {
@@ -236,18 +236,20 @@ fn pack(
                 "{change}: about {size} octets do not fit in one DNS message ({limit} available)"
             )));
         }
-        if used + size > limit {
-            updates.push(Update {
-                message: new_message(zone),
-                indices: Vec::new(),
-                guarded: false,
-            });
-            used = 0;
-        }
-        used += size;
-        let Some(current) = updates.last_mut() else {
-            unreachable!("a message was pushed above")
+        let current = match updates.last_mut() {
+            Some(current) if used + size <= limit => current,
+            _ => {
+                used = 0;
+                updates.push(Update {
+                    message: new_message(zone),
+                    indices: Vec::new(),
+                    guarded: false,
+                });
+                let last = updates.len() - 1;
+                &mut updates[last]
+            }
         };
+        used += size;
         current.message.add_pre_requisites(piece.prerequisites);
         current.message.add_updates(piece.updates);
         current.indices.push(index);
