@@ -302,3 +302,73 @@ impl Exchange {
         Ok(records)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange() -> Exchange {
+        Exchange {
+            server: SocketAddr::from(([192, 0, 2, 53], 53)),
+            timeout: Duration::from_secs(1),
+            transfer_timeout: Duration::from_secs(1),
+            signer: None,
+            key_name: Some(Name::parse("update-key").unwrap_or_else(|_| Name::root())),
+            messages: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    #[test]
+    fn response_codes_map_to_typed_errors_naming_zone_and_key() {
+        let zone = Name::parse("example.com").unwrap_or_else(|_| Name::root());
+        let x = exchange();
+        let map = |code, guarded| x.refusal(Operation::Update, &zone, code, guarded);
+        assert!(matches!(
+            map(ResponseCode::Refused, false),
+            Error::Auth { .. }
+        ));
+        assert!(matches!(
+            map(ResponseCode::BADKEY, false),
+            Error::Auth { .. }
+        ));
+        assert!(matches!(
+            map(ResponseCode::NotZone, false),
+            Error::ZoneNotFound { .. }
+        ));
+        assert!(matches!(
+            map(ResponseCode::NotAuth, false),
+            Error::ZoneNotFound { .. }
+        ));
+        for code in [
+            ResponseCode::NXRRSet,
+            ResponseCode::YXRRSet,
+            ResponseCode::NXDomain,
+            ResponseCode::YXDomain,
+        ] {
+            let e = map(code, true);
+            assert!(
+                matches!(e, Error::PreconditionFailed { .. }),
+                "{code}: {e:?}"
+            );
+            assert!(!e.is_retryable());
+        }
+        assert!(matches!(
+            map(ResponseCode::YXRRSet, false),
+            Error::Provider { code: Some(c), retryable: false, .. } if c == "CnameConflict"
+        ));
+        assert!(map(ResponseCode::ServFail, false).is_retryable());
+        assert!(!map(ResponseCode::FormErr, false).is_retryable());
+        for code in [
+            ResponseCode::Refused,
+            ResponseCode::NotAuth,
+            ResponseCode::ServFail,
+        ] {
+            let text = map(code, false).to_string();
+            assert!(
+                text.contains("example.com") && text.contains("update-key"),
+                "{text}"
+            );
+            assert_eq!(text.lines().count(), 1, "{text}");
+        }
+    }
+}
