@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every check the project has, in the order CI runs them. Needs only a Rust
 # toolchain with rustfmt and clippy (and crates.io for the first build).
-# Peers (BIND from Debian, moto from PyPI; Prism with the Cloudflare backend)
+# Peers (BIND and Knot from Debian, moto from PyPI; Prism with the Cloudflare backend)
 # are installed from their registries; whatever a test starts it stops by PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +30,16 @@ stop_leftovers() {
             kill "$pid" 2>/dev/null || true
         fi
     done
+    for pidfile in target/tmp/knot-*/knotd.pid; do
+        [ -f "$pidfile" ] || continue
+        local pid dir
+        pid="$(cat "$pidfile")"
+        dir="$(dirname "$pidfile")"
+        # Only if that PID is still the knotd started with this folder's config.
+        if [ -r "/proc/$pid/cmdline" ] && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "$dir/knot.conf"; then
+            kill "$pid" 2>/dev/null || true
+        fi
+    done
     for pidfile in target/tmp/moto-*.pid; do
         [ -f "$pidfile" ] || continue
         local pid
@@ -51,11 +61,17 @@ stop_leftovers() {
 }
 trap stop_leftovers EXIT
 
-step "peers: BIND 9 (named, nsupdate) for the resolver tests"
+step "peers: BIND 9 (named, nsupdate) for the resolver and RFC 2136 tests"
 if [ ! -x /usr/sbin/named ] || ! command -v nsupdate >/dev/null; then
     install_debian bind9 bind9-utils bind9-dnsutils
 fi
 /usr/sbin/named -v
+
+step "peers: Knot DNS 3 (knotd) for the RFC 2136 tests"
+if [ ! -x /usr/sbin/knotd ]; then
+    install_debian knot knot-dnsutils
+fi
+/usr/sbin/knotd --version
 
 step "peers: moto (Route 53 emulator, PyPI) in target/peers/moto"
 MOTO=target/peers/moto
@@ -89,7 +105,7 @@ step "lint (default features and all features)"
 cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --workspace --all-targets --all-features -- -D warnings
 
-step "tests (unit, conformance, properties, statistics, local DNS server, BIND, doctests)"
+step "tests (unit, conformance, properties, statistics, local DNS server, BIND, Knot, doctests)"
 cargo test --workspace --all-features
 
 step "docs"

@@ -1,6 +1,7 @@
 //! [`Rfc2136Builder`]: the server, its zones, the TSIG key, timeouts and
 //! retries.
 
+use std::ffi::OsString;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
@@ -65,29 +66,40 @@ impl Rfc2136Builder {
     }
 
     /// A builder from [`ENV_SERVER`] (`IP` or `IP:PORT`, port 53 when
-    /// left out) and [`ENV_TSIG_KEY_FILE`] (optional). A missing or bad
-    /// value makes [`build`](Self::build) fail with [`Error::InvalidInput`].
+    /// left out) and [`ENV_TSIG_KEY_FILE`] (optional; its first key). A
+    /// missing or bad value makes [`build`](Self::build) fail with
+    /// [`Error::InvalidInput`].
+    pub fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// [`from_env`](Self::from_env) reading the variables through
+    /// `lookup` (for configuration that is not in the process environment).
     ///
     /// ```
     /// use dns_rfc2136::Rfc2136Builder;
-    /// // With RFC2136_SERVER unset, building says which variable is missing.
-    /// # unsafe { std::env::remove_var("RFC2136_SERVER"); }
-    /// let error = Rfc2136Builder::from_env().build().unwrap_err();
+    /// let error = Rfc2136Builder::from_lookup(|_| None).build().unwrap_err();
     /// assert!(error.to_string().contains("RFC2136_SERVER"));
+    /// let built = Rfc2136Builder::from_lookup(|name| {
+    ///     (name == "RFC2136_SERVER").then(|| "192.0.2.53".into())
+    /// })
+    /// .build()
+    /// .unwrap();
+    /// assert_eq!(built.server().port(), 53);
     /// ```
-    pub fn from_env() -> Self {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Self {
         let mut builder = Self::new(SocketAddr::from(([127, 0, 0, 1], 53)));
         builder.server = None;
-        match std::env::var(ENV_SERVER) {
-            Ok(text) => match parse_server(&text) {
+        match lookup(ENV_SERVER).map(|v| v.to_string_lossy().into_owned()) {
+            Some(text) => match parse_server(&text) {
                 Some(server) => builder.server = Some(server),
                 None => {
                     builder.problem = Some(format!("{ENV_SERVER}={text:?} is not IP or IP:PORT"));
                 }
             },
-            Err(_) => builder.problem = Some(format!("{ENV_SERVER} is not set")),
+            None => builder.problem = Some(format!("{ENV_SERVER} is not set")),
         }
-        if let Some(path) = std::env::var_os(ENV_TSIG_KEY_FILE).filter(|p| !p.is_empty()) {
+        if let Some(path) = lookup(ENV_TSIG_KEY_FILE).filter(|p| !p.is_empty()) {
             match TsigKey::from_bind_file(&path) {
                 Ok(keys) => match keys.into_iter().next() {
                     Some(key) => builder.key = Some(key),

@@ -145,7 +145,9 @@ impl Exchange {
             ResponseCode::Refused => Error::Auth {
                 message: format!(
                     "{what}: REFUSED (the server does not allow this key or address to do \
-                     this: allow-update/update-policy/allow-transfer in BIND, the zone ACL in Knot)"
+                     this: allow-update/update-policy/allow-transfer in BIND, the zone ACL in \
+                     Knot; or its policy refused the data, such as BIND's check-integrity \
+                     for an MX or NS target without an address)"
                 ),
             },
             ResponseCode::NotAuth => Error::ZoneNotFound {
@@ -195,6 +197,55 @@ impl Exchange {
         }
     }
 
+    /// [`refusal`](Self::refusal), after telling apart the two meanings of
+    /// NOTAUTH: "not authoritative for the zone" (RFC 2136) and "not
+    /// authorized" (RFC 8945, and what Knot answers for a denied key or
+    /// address). One SOA query, on this failure path only, decides.
+    pub(crate) async fn refused(
+        &self,
+        op: Operation,
+        zone: &Name,
+        code: ResponseCode,
+        guarded: bool,
+    ) -> Error {
+        if code == ResponseCode::NotAuth && self.serves(zone).await {
+            return Error::Auth {
+                message: format!(
+                    "{} for zone {zone} at {} with {}: NOTAUTH (the server serves the zone but \
+                     did not authorize this key or address)",
+                    op.as_str(),
+                    self.server,
+                    self.key_text()
+                ),
+            };
+        }
+        self.refusal(op, zone, code, guarded)
+    }
+
+    /// Whether the server answers the zone's SOA with authority.
+    async fn serves(&self, zone: &Name) -> bool {
+        let mut message = Message::new(
+            0,
+            hickory_proto::op::MessageType::Query,
+            hickory_proto::op::OpCode::Query,
+        );
+        message.add_query(hickory_proto::op::Query::query(
+            dns_core::hickory::name_to_hickory(zone),
+            hickory_proto::rr::RecordType::SOA,
+        ));
+        match self.send(Operation::Query, zone, message).await {
+            Ok(answer) => {
+                answer.metadata.authoritative
+                    && answer.metadata.response_code == ResponseCode::NoError
+                    && answer
+                        .answers
+                        .iter()
+                        .any(|r| r.record_type() == hickory_proto::rr::RecordType::SOA)
+            }
+            Err(_) => false,
+        }
+    }
+
     /// Sends one message and returns its one answer, whatever its code.
     pub(crate) async fn send(
         &self,
@@ -226,12 +277,8 @@ impl Exchange {
         while let Some(answer) = stream.next().await {
             let answer = answer.map_err(|e| self.failed(Operation::Transfer, zone, e))?;
             if answer.metadata.response_code != ResponseCode::NoError {
-                return Err(self.refusal(
-                    Operation::Transfer,
-                    zone,
-                    answer.metadata.response_code,
-                    false,
-                ));
+                let code = answer.metadata.response_code;
+                return Err(self.refused(Operation::Transfer, zone, code, false).await);
             }
             records.extend(answer.answers.iter().cloned());
         }
@@ -253,5 +300,75 @@ impl Exchange {
         }
         records.pop();
         Ok(records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exchange() -> Exchange {
+        Exchange {
+            server: SocketAddr::from(([192, 0, 2, 53], 53)),
+            timeout: Duration::from_secs(1),
+            transfer_timeout: Duration::from_secs(1),
+            signer: None,
+            key_name: Some(Name::parse("update-key").unwrap_or_else(|_| Name::root())),
+            messages: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    #[test]
+    fn response_codes_map_to_typed_errors_naming_zone_and_key() {
+        let zone = Name::parse("example.com").unwrap_or_else(|_| Name::root());
+        let x = exchange();
+        let map = |code, guarded| x.refusal(Operation::Update, &zone, code, guarded);
+        assert!(matches!(
+            map(ResponseCode::Refused, false),
+            Error::Auth { .. }
+        ));
+        assert!(matches!(
+            map(ResponseCode::BADKEY, false),
+            Error::Auth { .. }
+        ));
+        assert!(matches!(
+            map(ResponseCode::NotZone, false),
+            Error::ZoneNotFound { .. }
+        ));
+        assert!(matches!(
+            map(ResponseCode::NotAuth, false),
+            Error::ZoneNotFound { .. }
+        ));
+        for code in [
+            ResponseCode::NXRRSet,
+            ResponseCode::YXRRSet,
+            ResponseCode::NXDomain,
+            ResponseCode::YXDomain,
+        ] {
+            let e = map(code, true);
+            assert!(
+                matches!(e, Error::PreconditionFailed { .. }),
+                "{code}: {e:?}"
+            );
+            assert!(!e.is_retryable());
+        }
+        assert!(matches!(
+            map(ResponseCode::YXRRSet, false),
+            Error::Provider { code: Some(c), retryable: false, .. } if c == "CnameConflict"
+        ));
+        assert!(map(ResponseCode::ServFail, false).is_retryable());
+        assert!(!map(ResponseCode::FormErr, false).is_retryable());
+        for code in [
+            ResponseCode::Refused,
+            ResponseCode::NotAuth,
+            ResponseCode::ServFail,
+        ] {
+            let text = map(code, false).to_string();
+            assert!(
+                text.contains("example.com") && text.contains("update-key"),
+                "{text}"
+            );
+            assert_eq!(text.lines().count(), 1, "{text}");
+        }
     }
 }

@@ -119,9 +119,12 @@ impl Rfc2136Provider {
         })
     }
 
+    /// One UPDATE, retried while retryable. A retried UPDATE whose first
+    /// answer was lost after it took effect is harmless for Add, Remove,
+    /// Upsert and Delete (idempotent); a guarded one then fails its
+    /// prerequisite, and the caller reads again, as for any race.
     async fn send_update(&self, zone: &Zone, update: &update::Update) -> Result<()> {
-        let answer = self
-            .retry
+        self.retry
             .run(|| async {
                 let answer = self
                     .exchange
@@ -129,16 +132,13 @@ impl Rfc2136Provider {
                     .await?;
                 match answer.metadata.response_code {
                     ResponseCode::NoError => Ok(()),
-                    code => Err(self.exchange.refusal(
-                        Operation::Update,
-                        &zone.name,
-                        code,
-                        update.guarded,
-                    )),
+                    code => Err(self
+                        .exchange
+                        .refused(Operation::Update, &zone.name, code, update.guarded)
+                        .await),
                 }
             })
-            .await;
-        answer
+            .await
     }
 }
 

@@ -58,6 +58,7 @@ pub(crate) struct Update {
 struct Piece {
     prerequisites: Vec<Record>,
     updates: Vec<Record>,
+    /// Octets without name compression.
     size: usize,
 }
 
@@ -86,7 +87,10 @@ fn records(
         .collect()
 }
 
-/// Octets a record takes without name compression: an upper bound.
+/// The octets a record takes without name compression: an upper bound.
+/// (Compression saves little in large messages: hickory points only at
+/// names within the first 16 KiB, so most of a full message is written
+/// uncompressed anyway.)
 fn encoded_len(record: &Record) -> usize {
     // Encoding fails only for data hickory cannot write, which then fails
     // the message build too; counting it as a full message splits it off.
@@ -190,32 +194,20 @@ fn new_message(zone: &Name) -> Message {
 /// batch with a `Require` that needs more than one, is refused.
 pub(crate) fn plan(zone: &Name, changes: &[Change]) -> Result<Vec<Update>, Error> {
     let limit = MAX_MESSAGE - RESERVE - zone.wire_len();
-    let pieces = pieces(changes)?;
-    let mut updates: Vec<Update> = Vec::new();
-    let mut used = limit; // forces a first message
-    for (index, (piece, change)) in pieces.into_iter().zip(changes).enumerate() {
-        if piece.size > limit {
+    let updates = pack(zone, changes, pieces(changes)?, limit)?;
+    // The sizes packed by are upper bounds; the real encoding confirms
+    // it, so no oversize message is ever sent.
+    for update in &updates {
+        let octets = update.message.to_vec().map_err(|e| {
+            Error::InvalidInput(format!("an UPDATE for {zone} cannot be encoded: {e}"))
+        })?;
+        if octets.len() > MAX_MESSAGE - RESERVE {
             return Err(Error::InvalidInput(format!(
-                "{change}: about {} octets do not fit in one DNS message ({limit} available)",
-                piece.size
+                "an UPDATE for {zone} came to {} octets, over the limit of {}",
+                octets.len(),
+                MAX_MESSAGE - RESERVE
             )));
         }
-        if used + piece.size > limit {
-            updates.push(Update {
-                message: new_message(zone),
-                indices: Vec::new(),
-                guarded: false,
-            });
-            used = 0;
-        }
-        used += piece.size;
-        let Some(current) = updates.last_mut() else {
-            unreachable!("a message was pushed above")
-        };
-        current.message.add_pre_requisites(piece.prerequisites);
-        current.message.add_updates(piece.updates);
-        current.indices.push(index);
-        current.guarded |= matches!(change, Change::Require(_));
     }
     if updates.len() > 1 && changes.iter().any(|c| matches!(c, Change::Require(_))) {
         return Err(Error::InvalidInput(format!(
@@ -224,6 +216,44 @@ pub(crate) fn plan(zone: &Name, changes: &[Change]) -> Result<Vec<Update>, Error
             changes.len(),
             updates.len()
         )));
+    }
+    Ok(updates)
+}
+
+/// Greedy packing, in order.
+fn pack(
+    zone: &Name,
+    changes: &[Change],
+    pieces: Vec<Piece>,
+    limit: usize,
+) -> Result<Vec<Update>, Error> {
+    let mut updates: Vec<Update> = Vec::new();
+    let mut used = 0;
+    for (index, (piece, change)) in pieces.into_iter().zip(changes).enumerate() {
+        let size = piece.size;
+        if size > limit {
+            return Err(Error::InvalidInput(format!(
+                "{change}: about {size} octets do not fit in one DNS message ({limit} available)"
+            )));
+        }
+        let current = match updates.last_mut() {
+            Some(current) if used + size <= limit => current,
+            _ => {
+                used = 0;
+                updates.push(Update {
+                    message: new_message(zone),
+                    indices: Vec::new(),
+                    guarded: false,
+                });
+                let last = updates.len() - 1;
+                &mut updates[last]
+            }
+        };
+        used += size;
+        current.message.add_pre_requisites(piece.prerequisites);
+        current.message.add_updates(piece.updates);
+        current.indices.push(index);
+        current.guarded |= matches!(change, Change::Require(_));
     }
     Ok(updates)
 }
