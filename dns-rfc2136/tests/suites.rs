@@ -39,7 +39,9 @@ async fn conformance_on(flavor: Flavor) {
 
 async fn registry_suite_on(flavor: Flavor) {
     let server = support::start(flavor);
-    let providers = support::providers(&server, 4);
+    // One provider per writer: the suite's 50 concurrent registrations and
+    // deregistrations go through 50 providers, as 50 processes would.
+    let providers = support::providers(&server, 50);
     let zone = support::zone();
     dns_sd_registry::suite::run_all(
         &providers,
