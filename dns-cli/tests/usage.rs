@@ -120,7 +120,7 @@ async fn subcommand_help_shows_its_own_options_first_and_only_globals_it_uses() 
             // No option line for it (other options' help may mention it).
             let listed = text
                 .lines()
-                .any(|l| l.trim_start().starts_with(&format!("{h} ")));
+                .any(|l| l.trim_start().starts_with(&format!("{h} <")));
             assert!(!listed, "{sub} hides {h}: {text}");
         }
         for g in shown {
