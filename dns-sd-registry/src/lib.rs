@@ -36,6 +36,8 @@ mod refresh;
 mod registry;
 mod report;
 #[cfg(feature = "suite")]
+pub mod reaper_suite;
+#[cfg(feature = "suite")]
 pub mod suite;
 
 #[cfg(feature = "http")]
