@@ -31,9 +31,13 @@ async fn publish(p: &Arc<dyn DnsProvider>, zone: &Zone, n: usize) {
     let mut sets: Vec<RecordSet> = Vec::new();
     let mut ptrs = Vec::new();
     for i in 0..n / 10 {
-        let mut instance = ServiceInstance::new(&format!("i{i}"), "_svc._tcp".parse().expect("type"), zone.name.clone())
-            .expect("instance")
-            .with_ttl(300);
+        let mut instance = ServiceInstance::new(
+            &format!("i{i}"),
+            "_svc._tcp".parse().expect("type"),
+            zone.name.clone(),
+        )
+        .expect("instance")
+        .with_ttl(300);
         for t in 0..10 {
             let k = i * 10 + t;
             let host = Name::parse(&format!("h{k}.{}", zone.name)).expect("host");

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use dns_core::{Name, ServiceInstance, Srv, Target as SrvTarget, TxtProperties};
-use dns_sd_registry::{RegistryReport, Registration, ServiceRegistry};
+use dns_sd_registry::{Registration, RegistryReport, ServiceRegistry};
 use serde::Serialize;
 
 use crate::address;

@@ -95,7 +95,11 @@ pub(crate) async fn run(global: &Global, args: &ReapArgs) -> Result<(), Failure>
 fn refusals(report: &PassReport) -> Result<(), Failure> {
     let refused: Vec<String> = report
         .refused()
-        .filter_map(|s| s.refused.as_ref().map(|why| format!("{}: {why}", s.service)))
+        .filter_map(|s| {
+            s.refused
+                .as_ref()
+                .map(|why| format!("{}: {why}", s.service))
+        })
         .collect();
     if refused.is_empty() {
         return Ok(());
@@ -163,7 +167,14 @@ fn text(service: &ServiceReport) -> String {
     let removed: Vec<String> = service
         .removed
         .iter()
-        .map(|r| format!("{}:{} of {}", r.srv.target, r.srv.port, label_text(&r.instance)))
+        .map(|r| {
+            format!(
+                "{}:{} of {}",
+                r.srv.target,
+                r.srv.port,
+                label_text(&r.instance)
+            )
+        })
         .collect();
     let mut line = format!(
         "{name}: checked {}, {verb} {}",

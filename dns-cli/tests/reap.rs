@@ -160,7 +160,10 @@ async fn a_sigkilled_instance_is_reaped_and_nothing_else_changes() {
         .await
         .unwrap()
         .unwrap();
-    assert!(status.success(), "the reaper stops with 0 on SIGTERM: {status}");
+    assert!(
+        status.success(),
+        "the reaper stops with 0 on SIGTERM: {status}"
+    );
     let mut out = String::new();
     reaper
         .stdout
@@ -184,10 +187,20 @@ async fn a_sigkilled_instance_is_reaped_and_nothing_else_changes() {
     let after = zone(&fake, &id);
     let gone: Vec<&String> = before.difference(&after).collect();
     let new: Vec<&String> = after.difference(&before).collect();
-    assert_eq!(gone.len(), 2, "the SRV set (rewritten) and h1's A set: {gone:?}");
-    assert!(gone.iter().any(|s| s.starts_with("h1.example.com. A")), "{gone:?}");
+    assert_eq!(
+        gone.len(),
+        2,
+        "the SRV set (rewritten) and h1's A set: {gone:?}"
+    );
+    assert!(
+        gone.iter().any(|s| s.starts_with("h1.example.com. A")),
+        "{gone:?}"
+    );
     assert_eq!(new.len(), 1, "{new:?}");
-    assert!(new[0].starts_with("web._http._tcp.example.com. SRV"), "{new:?}");
+    assert!(
+        new[0].starts_with("web._http._tcp.example.com. SRV"),
+        "{new:?}"
+    );
     for (child, _) in &joins {
         if child.id().is_some() {
             kill(child, "TERM").await;
@@ -212,7 +225,14 @@ async fn all_probes_failing_removes_nothing_and_exits_1() {
         "reap --service _http._tcp --once --failures 2 --interval 50ms --timeout 1s",
     )
     .await;
-    out.fails(1, &["refused", "3 of 3 targets looked dead", "_http._tcp.example.com"]);
+    out.fails(
+        1,
+        &[
+            "refused",
+            "3 of 3 targets looked dead",
+            "_http._tcp.example.com",
+        ],
+    );
     assert_eq!(zone(&fake, &id), before);
     assert_eq!(fake.requests().change_resource_record_sets, 0);
 }
@@ -228,7 +248,9 @@ async fn http(status: u16) -> u16 {
                 let n = s.read(&mut buf).await.unwrap_or(0);
                 let ok = String::from_utf8_lossy(&buf[..n]).starts_with("GET /healthz ");
                 let status = if ok { status } else { 404 };
-                let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
                 let _ = s.write_all(reply.as_bytes()).await;
             });
         }
@@ -319,7 +341,11 @@ async fn refresh_restores_a_deleted_record_and_writes_nothing_while_intact() {
     until(|| zone(&fake, &id) == before).await;
     // Restored by one write; intact again, so no further write.
     let counts = fake.requests();
-    assert_eq!(counts.changes_accepted, accepted + 1, "one write restored it");
+    assert_eq!(
+        counts.changes_accepted,
+        accepted + 1,
+        "one write restored it"
+    );
     let reads = counts.list_resource_record_sets;
     until(|| fake.requests().list_resource_record_sets >= reads + 10).await;
     assert_eq!(fake.requests().changes_accepted, accepted + 1);
@@ -341,14 +367,30 @@ async fn reap_usage_errors_exit_2() {
     fake.create_zone("example.com", false);
     for (args, words) in [
         ("reap --once", &["--service"][..]),
-        ("reap --service _http._tcp --check ftp:/x", &["tcp, http:PATH"][..]),
-        ("reap --service _http._tcp --max-remove 150", &["percentage"][..]),
-        ("reap --service _http._tcp --interval 0s", &["more than zero"][..]),
-        ("join --service _http._tcp --port 80 --address 127.0.0.1 --refresh 1m", &["--until-signal"][..]),
+        (
+            "reap --service _http._tcp --check ftp:/x",
+            &["tcp, http:PATH"][..],
+        ),
+        (
+            "reap --service _http._tcp --max-remove 150",
+            &["percentage"][..],
+        ),
+        (
+            "reap --service _http._tcp --interval 0s",
+            &["more than zero"][..],
+        ),
+        (
+            "join --service _http._tcp --port 80 --address 127.0.0.1 --refresh 1m",
+            &["--until-signal"][..],
+        ),
     ] {
         fake.reset_counts();
         let out = run(&fake, args).await;
         out.fails(2, words);
-        assert_eq!(fake.requests().list_hosted_zones_by_name + fake.requests().list_resource_record_sets, 0, "{args}");
+        assert_eq!(
+            fake.requests().list_hosted_zones_by_name + fake.requests().list_resource_record_sets,
+            0,
+            "{args}"
+        );
     }
 }

@@ -32,20 +32,20 @@ mod plan;
 mod probe;
 mod reap_report;
 mod reaper;
+#[cfg(feature = "suite")]
+pub mod reaper_suite;
 mod refresh;
 mod registry;
 mod report;
 #[cfg(feature = "suite")]
-pub mod reaper_suite;
-#[cfg(feature = "suite")]
 pub mod suite;
 
+pub use plan::{LeavePlan, LeaveState, plan_leave, plan_restore, targets_of_host};
 #[cfg(feature = "http")]
 pub use probe::HttpCheck;
 pub use probe::{Check, Endpoint, HealthCheck};
 pub use reap_report::{PassReport, Reaped, Refusal, ServiceReport};
 pub use reaper::Reaper;
 pub use refresh::{Registration, jittered};
-pub use plan::{LeavePlan, LeaveState, plan_leave, plan_restore, targets_of_host};
 pub use registry::{ServiceRegistry, unusable_address};
 pub use report::{RegistryReport, TxtPolicy};

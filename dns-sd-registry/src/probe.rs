@@ -75,12 +75,13 @@ pub trait HealthCheck: Send + Sync + fmt::Debug {
 }
 
 /// What a probe does.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub enum Check {
     /// A TCP connection to the port on any of the host's addresses (the
     /// default): alive when one is accepted. Nothing is sent; the
     /// connection is closed at once.
+    #[default]
     Tcp,
     /// An HTTP GET of a path that must answer 2xx (redirects are not
     /// followed, so a 3xx fails). Built with [`Check::http`].
@@ -89,12 +90,6 @@ pub enum Check {
     Http(Arc<HttpCheck>),
     /// A caller-supplied check.
     Custom(Arc<dyn HealthCheck>),
-}
-
-impl Default for Check {
-    fn default() -> Self {
-        Self::Tcp
-    }
 }
 
 impl Check {

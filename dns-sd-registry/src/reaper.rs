@@ -316,9 +316,8 @@ impl Reaper {
     /// Probes every endpoint; a failing one again after each interval.
     /// The endpoints that failed every time, with the last error.
     async fn probe(&self, endpoints: &[Endpoint]) -> HashMap<(Name, u16), String> {
-        let mut failing: Vec<(usize, String)> = (0..endpoints.len())
-            .map(|i| (i, String::new()))
-            .collect();
+        let mut failing: Vec<(usize, String)> =
+            (0..endpoints.len()).map(|i| (i, String::new())).collect();
         for attempt in 1..=self.failures {
             if failing.is_empty() {
                 break;
@@ -328,7 +327,9 @@ impl Reaper {
             }
             let outcomes: Vec<(usize, std::result::Result<(), String>)> =
                 futures::stream::iter(failing.iter().map(|(i, _)| *i))
-                    .map(|i| async move { (i, self.check.probe(&endpoints[i], self.timeout).await) })
+                    .map(
+                        |i| async move { (i, self.check.probe(&endpoints[i], self.timeout).await) },
+                    )
                     .buffer_unordered(self.concurrency)
                     .collect()
                     .await;

@@ -253,7 +253,11 @@ pub async fn a_healthy_pass_sends_no_write(p: &Arc<dyn DnsProvider>, zone: &Zone
     let mut listeners = Vec::new();
     for i in 0..5 {
         let listener = Listener::open().await;
-        register(p, &web(&**p, &under, "web", &format!("h{i}"), listener.port())).await;
+        register(
+            p,
+            &web(&**p, &under, "web", &format!("h{i}"), listener.port()),
+        )
+        .await;
         listeners.push(listener);
     }
     let counting = Counting::wrap(p);
@@ -344,6 +348,9 @@ impl HealthCheck for Flaky {
     }
 }
 
+/// Starts the racing write.
+type Starter = Box<dyn FnOnce() -> tokio::task::JoinHandle<()> + Send>;
+
 /// Fails every probe of `host` (other hosts get the TCP probe); on the
 /// first one it starts a write racing the pass, and with `wait` lets it
 /// finish before the probe returns.
@@ -351,7 +358,7 @@ struct Hook {
     host: Name,
     wait: bool,
     running: tokio::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
-    start: std::sync::Mutex<Option<Box<dyn FnOnce() -> tokio::task::JoinHandle<()> + Send>>>,
+    start: std::sync::Mutex<Option<Starter>>,
 }
 
 impl std::fmt::Debug for Hook {
@@ -476,9 +483,21 @@ pub async fn a_registration_racing_the_pass_is_never_lost(p: &Arc<dyn DnsProvide
     for set in records.all() {
         let values = now
             .get(&(set.name().clone(), set.record_type()))
-            .unwrap_or_else(|| panic!("{}: {} {} lost", p.provider_name(), set.name(), set.record_type()));
+            .unwrap_or_else(|| {
+                panic!(
+                    "{}: {} {} lost",
+                    p.provider_name(),
+                    set.name(),
+                    set.record_type()
+                )
+            });
         for v in set.values() {
-            assert!(values.contains(&v.to_string()), "{}: {v} lost from {}", p.provider_name(), set.name());
+            assert!(
+                values.contains(&v.to_string()),
+                "{}: {v} lost from {}",
+                p.provider_name(),
+                set.name()
+            );
         }
     }
     drop((live, keep));
@@ -545,7 +564,12 @@ pub async fn refresh_restores_what_went_and_writes_nothing_while_intact(
         ])
     );
     let after: Snapshot = snapshot(&**p, zone, &under).await;
-    assert_eq!(after, before, "{}: the registration is back as it was", p.provider_name());
+    assert_eq!(
+        after,
+        before,
+        "{}: the registration is back as it was",
+        p.provider_name()
+    );
     let writes = counting.counts().1;
     registry.refresh(&instance).await.expect("refresh");
     assert_eq!(counting.counts().1, writes, "intact again: no write");

@@ -639,7 +639,8 @@ impl ServiceRegistry {
             if let Some(ttl) = unchanged_ttl
                 && withdrawn.is_none()
             {
-                let Some(seen) = published_as_given(&instance, state.srv.as_ref(), ttl, listing.as_deref())
+                let Some(seen) =
+                    published_as_given(&instance, state.srv.as_ref(), ttl, listing.as_deref())
                 else {
                     tracing::info!(instance = %name, "the target changed since it was read; leaving it");
                     return Ok(false);
@@ -647,7 +648,9 @@ impl ServiceRegistry {
                 if guarded {
                     // The addresses compared go in the guard with the SRV
                     // set: a host that moved meanwhile fails the batch.
-                    let guards = seen.iter().map(|s| Change::Require(Precondition::exactly(s)));
+                    let guards = seen
+                        .iter()
+                        .map(|s| Change::Require(Precondition::exactly(s)));
                     plan.batch.splice(0..0, guards);
                 }
             }

@@ -14,7 +14,9 @@ use tokio::net::TcpListener;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_reaper_rule_on_memory_with_preconditions() {
     let memory = InMemoryProvider::new();
-    let zone = memory.create_zone(Name::parse("reap.test").unwrap()).unwrap();
+    let zone = memory
+        .create_zone(Name::parse("reap.test").unwrap())
+        .unwrap();
     let provider: Arc<dyn DnsProvider> = Arc::new(memory);
     assert!(provider.capabilities().preconditions);
     reaper_suite::run_all(&provider, &zone).await;
@@ -27,7 +29,9 @@ async fn every_reaper_rule_on_memory_without_preconditions() {
             .with_preconditions(false)
             .with_atomic_batches(false),
     );
-    let zone = memory.create_zone(Name::parse("reap.test").unwrap()).unwrap();
+    let zone = memory
+        .create_zone(Name::parse("reap.test").unwrap())
+        .unwrap();
     let provider: Arc<dyn DnsProvider> = Arc::new(memory);
     reaper_suite::run_all(&provider, &zone).await;
 }
@@ -49,7 +53,9 @@ async fn http_server(status: u16, delay: Duration) -> (u16, Arc<std::sync::Mutex
                 let path = request.split_whitespace().nth(1).unwrap_or("").to_owned();
                 seen.lock().unwrap().push(path);
                 tokio::time::sleep(delay).await;
-                let reply = format!("HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
                 let _ = stream.write_all(reply.as_bytes()).await;
             });
         }
@@ -59,12 +65,21 @@ async fn http_server(status: u16, delay: Duration) -> (u16, Arc<std::sync::Mutex
 
 async fn two_targets(ports: [u16; 2]) -> (InMemoryProvider, Reaper) {
     let memory = InMemoryProvider::new();
-    let zone = memory.create_zone(Name::parse("example.com").unwrap()).unwrap();
+    let zone = memory
+        .create_zone(Name::parse("example.com").unwrap())
+        .unwrap();
     let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone);
     for (i, port) in ports.into_iter().enumerate() {
-        let instance = ServiceInstance::new(&format!("web{i}"), "_http._tcp".parse().unwrap(), Name::parse("example.com").unwrap())
-            .unwrap()
-            .with_target(Target::new(Name::parse(&format!("h{i}.example.com")).unwrap(), port).with_address("127.0.0.1".parse().unwrap()));
+        let instance = ServiceInstance::new(
+            &format!("web{i}"),
+            "_http._tcp".parse().unwrap(),
+            Name::parse("example.com").unwrap(),
+        )
+        .unwrap()
+        .with_target(
+            Target::new(Name::parse(&format!("h{i}.example.com")).unwrap(), port)
+                .with_address("127.0.0.1".parse().unwrap()),
+        );
         registry.register(&instance).await.unwrap();
     }
     let reaper = Reaper::new(registry)
@@ -86,8 +101,15 @@ async fn the_http_check_gets_the_path_and_wants_2xx() {
     let service = &report.services[0];
     assert_eq!((service.checked, service.dead), (2, 1));
     assert_eq!(service.removed[0].srv.port, failing);
-    assert!(service.removed[0].error.contains("503"), "{}", service.removed[0].error);
-    assert_eq!(ok_paths.lock().unwrap().first().map(String::as_str), Some("/healthz"));
+    assert!(
+        service.removed[0].error.contains("503"),
+        "{}",
+        service.removed[0].error
+    );
+    assert_eq!(
+        ok_paths.lock().unwrap().first().map(String::as_str),
+        Some("/healthz")
+    );
 }
 
 /// A slow but alive target (answers after 1.5 s, timeout 2 s) is never
@@ -95,7 +117,12 @@ async fn the_http_check_gets_the_path_and_wants_2xx() {
 #[tokio::test]
 async fn a_slow_but_alive_target_is_kept() {
     let (slow, _) = http_server(200, Duration::from_millis(1_500)).await;
-    let gone = TcpListener::bind("127.0.0.1:0").await.unwrap().local_addr().unwrap().port();
+    let gone = TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let (_memory, reaper) = two_targets([slow, gone]).await;
     let reaper = reaper
         .with_check(Check::http("/", false).unwrap())
@@ -104,5 +131,8 @@ async fn a_slow_but_alive_target_is_kept() {
     let service = &report.services[0];
     assert_eq!(service.dead, 1, "{service:?}");
     assert_eq!(service.removed.len(), 1);
-    assert_eq!(service.removed[0].srv.port, gone, "only the closed port goes");
+    assert_eq!(
+        service.removed[0].srv.port, gone,
+        "only the closed port goes"
+    );
 }
