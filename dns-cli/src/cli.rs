@@ -116,6 +116,10 @@ pub(crate) enum Command {
     Records(RecordsCommand),
     /// Write discovered instances (or the zone's address records) into a hosts file.
     Hosts(HostsArgs),
+    /// Remove the SRV targets of crashed instances: probe every target of
+    /// the services, remove those that failed --failures probes in a row
+    /// (with safety limits), as a service or one pass at a time.
+    Reap(ReapArgs),
     /// Serve zones over DNS on this machine, taking RFC 2136 updates
     /// (`--provider rfc2136`): for development, tests, demos, small setups.
     Serve(ServeArgs),
@@ -138,7 +142,30 @@ Examples:
       join --a-record www.example.com --address public --ttl 120
   # systemd / containers: stay in the foreground, leave on SIGTERM/SIGINT
   dnsctl --provider route53 --zone example.com \\
-      join --service _http._tcp --port 8080 --address auto --until-signal";
+      join --service _http._tcp --port 8080 --address auto --until-signal
+  # ... and put back every 10 minutes whatever went missing meanwhile
+  dnsctl --provider route53 --zone example.com \\
+      join --service _http._tcp --port 8080 --address auto \\
+      --until-signal --refresh 10m";
+
+const REAP_EXAMPLES: &str = "\
+A target is removed after --failures failed probes in a row, --interval
+apart, through the same guarded leave as `dnsctl leave`. A pass removes at
+most --max-remove percent of a service's targets (at least one), and never
+its last one without --allow-empty; when more look dead it removes nothing
+and says so (exit status 1 with --once): the reaper's own network is then
+the likelier fault. A pass over healthy services writes nothing.
+
+Examples:
+  # a systemd service: passes until SIGTERM/SIGINT
+  dnsctl --provider route53 --zone example.com \\
+      reap --service _http._tcp --service _grpc._tcp
+  # a timer or cron job: one pass, HTTP health path, JSON per service
+  dnsctl --provider cloudflare --zone example.com \\
+      reap --service _http._tcp --check http:/healthz --once --json
+  # what would go, changing nothing
+  dnsctl --provider rfc2136 --server 10.0.0.2 --tsig-key-file update.key \\
+      --zone example.com reap --service _http._tcp --once --dry-run";
 
 const LEAVE_EXAMPLES: &str = "\
 Without --port, every SRV target of this host in the instance is withdrawn.
@@ -222,6 +249,7 @@ const AFTER: &[(&str, &str)] = &[
     ("records apply", APPLY_EXAMPLES),
     ("hosts", HOSTS_EXAMPLES),
     ("serve", SERVE_EXAMPLES),
+    ("reap", REAP_EXAMPLES),
 ];
 
 const SERVE_EXAMPLES: &str = "\
@@ -383,6 +411,101 @@ pub(crate) struct JoinArgs {
     /// join only: stay in the foreground and leave on SIGTERM or SIGINT.
     #[arg(long)]
     pub(crate) until_signal: bool,
+
+    /// With --until-signal: re-assert the registration every DURATION
+    /// (±20% jitter), writing only what went missing, e.g. 10m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_period, requires = "until_signal")]
+    pub(crate) refresh: Option<Duration>,
+}
+
+/// `reap`.
+#[derive(Debug, Args)]
+pub(crate) struct ReapArgs {
+    /// A service type to reap, in --zone (repeatable), e.g. _http._tcp.
+    #[arg(long = "service", value_name = "SERVICE", required = true, value_parser = parse_service_type)]
+    pub(crate) services: Vec<ServiceType>,
+
+    /// How to probe a target: tcp (connect to its port), http:PATH or
+    /// https:PATH (GET, expecting 2xx).
+    #[arg(long, value_name = "tcp|http:PATH", default_value = "tcp", value_parser = parse_check)]
+    pub(crate) check: CheckSpec,
+
+    /// Failed probes in a row that make a target dead.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub(crate) failures: u32,
+
+    /// The time between two probes of a failing target (and between passes).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_period)]
+    pub(crate) interval: Duration,
+
+    /// How long one probe may take.
+    // The global --timeout is for provider calls; a probe has its own
+    // default, so reap has its own argument of that id.
+    #[arg(long = "timeout", id = "timeout", value_name = "DURATION", default_value = "2s",
+          value_parser = parse_period)]
+    pub(crate) probe_timeout: Duration,
+
+    /// The largest share of a service's targets one pass removes (at least one).
+    #[arg(long, value_name = "PERCENT", default_value = "50", value_parser = parse_percent)]
+    pub(crate) max_remove: u8,
+
+    /// Allow a pass to remove a service's last target.
+    #[arg(long)]
+    pub(crate) allow_empty: bool,
+
+    /// Make one pass and exit (a timer or cron job); without it, pass
+    /// until SIGTERM or SIGINT.
+    #[arg(long)]
+    pub(crate) once: bool,
+
+    /// Report what would be removed, and remove nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+/// How `reap` probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CheckSpec {
+    /// TCP connect.
+    Tcp,
+    /// GET of a path; with TLS for https.
+    Http { path: String, tls: bool },
+}
+
+fn parse_check(s: &str) -> Result<CheckSpec, String> {
+    if s == "tcp" {
+        return Ok(CheckSpec::Tcp);
+    }
+    let (tls, path) = match (s.strip_prefix("http:"), s.strip_prefix("https:")) {
+        (Some(path), _) => (false, path),
+        (_, Some(path)) => (true, path),
+        _ => return Err(format!("{s:?}: expected tcp, http:PATH or https:PATH")),
+    };
+    if !path.starts_with('/') || path.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!("{s:?}: the path starts with / and has no spaces"));
+    }
+    Ok(CheckSpec::Http {
+        path: path.to_owned(),
+        tls,
+    })
+}
+
+/// `50` or `50%`, from 0 to 100.
+fn parse_percent(s: &str) -> Result<u8, String> {
+    s.trim_end_matches('%')
+        .parse::<u8>()
+        .ok()
+        .filter(|p| *p <= 100)
+        .ok_or_else(|| format!("{s:?} is not a percentage from 0 to 100"))
+}
+
+/// A duration that is not zero.
+fn parse_period(s: &str) -> Result<Duration, String> {
+    let d = parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!("{s:?}: must be more than zero"));
+    }
+    Ok(d)
 }
 
 /// Where this host's address comes from.
@@ -669,7 +792,7 @@ impl Cli {
                     service(s)?;
                 }
             }
-            Command::Serve(_) => {}
+            Command::Serve(_) | Command::Reap(_) => {}
         }
         Ok(())
     }

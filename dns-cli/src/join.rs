@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 
 use dns_core::{Name, ServiceInstance, Srv, Target as SrvTarget, TxtProperties};
-use dns_sd_registry::{RegistryReport, ServiceRegistry};
+use dns_sd_registry::{Registration, RegistryReport, ServiceRegistry};
 use serde::Serialize;
 
 use crate::address;
@@ -81,7 +81,16 @@ pub(crate) async fn run(global: &Global, args: &JoinArgs, leaving: bool) -> Resu
     } else {
         output::line(&waiting)?;
     }
-    let signal = signals.wait().await;
+    let signal = match args.refresh {
+        // The registry re-asserts the registration (writing only what went
+        // missing) and finishes a refresh under way before the leave.
+        Some(period) => {
+            registry
+                .keep_registered(&publication.registrations(), period, signals.wait())
+                .await
+        }
+        None => signals.wait().await,
+    };
     tracing::info!(signal, "leaving");
     leave(global, &target, &registry, &publication).await
 }
@@ -213,6 +222,22 @@ struct TargetJson {
 }
 
 impl Publication {
+    /// What `--refresh` re-asserts.
+    fn registrations(&self) -> Vec<Registration> {
+        let mut all = Vec::new();
+        if let Some(instance) = self.instance.as_ref().filter(|i| !i.targets().is_empty()) {
+            all.push(Registration::Instance(instance.clone()));
+        }
+        if let Some(name) = &self.round_robin {
+            all.push(Registration::RoundRobin {
+                name: name.clone(),
+                addresses: self.addresses.clone(),
+                ttl: self.ttl,
+            });
+        }
+        all
+    }
+
     /// Refuses what the provider could not store (TTL, names, values)
     /// before any request, with the registry's own checks.
     fn check(&self, registry: &ServiceRegistry, command: &str) -> Result<(), Failure> {

@@ -16,6 +16,7 @@ mod join;
 mod output;
 mod pick;
 mod provider;
+mod reap;
 mod records;
 mod serve;
 mod signals;
@@ -69,6 +70,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Records(command) => records::run(global, command).await,
         Command::Hosts(args) => hosts::run(global, args).await,
         Command::Serve(args) => serve::run(global, args).await,
+        Command::Reap(args) => reap::run(global, args).await,
     }
 }
 

@@ -155,7 +155,7 @@ impl ServiceRegistry {
         Zone::longest_match(zones.iter(), name).cloned()
     }
 
-    async fn zone(&self, name: &Name, report: &mut RegistryReport) -> Result<Zone> {
+    pub(crate) async fn zone(&self, name: &Name, report: &mut RegistryReport) -> Result<Zone> {
         if let Some(zone) = self.cached_zone(name) {
             return Ok(zone);
         }
@@ -170,7 +170,7 @@ impl ServiceRegistry {
         Ok(zone)
     }
 
-    async fn read(
+    pub(crate) async fn read(
         &self,
         zone: &Zone,
         name: &Name,
@@ -501,8 +501,62 @@ impl ServiceRegistry {
     pub async fn deregister(&self, instance: &ServiceInstance) -> Result<RegistryReport> {
         let mut report = RegistryReport::new();
         let zone = self.zone(instance.name(), &mut report).await?;
-        self.leave(&zone, instance, None, &mut report).await?;
+        self.leave(&zone, instance, None, None, &mut report).await?;
         Ok(report)
+    }
+
+    /// Withdraws the one target of `instance` only while it is published
+    /// exactly as given: its SRV value with the same priority, weight and
+    /// port in a set of TTL `srv_ttl`, and (when the target carries
+    /// addresses) the host's A/AAAA holding exactly those addresses.
+    /// `Ok(None)` when it is not (the value changed, the host moved, or the
+    /// target re-registered differently since it was read): nothing is
+    /// written. Otherwise it leaves as [`deregister`](Self::deregister)
+    /// does, with every rule of the guarded leave.
+    ///
+    /// What the [`Reaper`](crate::Reaper) removes a dead target with. With
+    /// [`preconditions`](dns_core::Capabilities::preconditions) the check
+    /// and the removal are one atomic batch (the SRV set and the host's
+    /// address sets must still be what was compared); without, the check
+    /// is a read right before the removal.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use dns_core::*;
+    /// use dns_sd_registry::ServiceRegistry;
+    /// # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+    /// let memory = InMemoryProvider::new();
+    /// let zone = memory.create_zone(Name::parse("example.com")?)?;
+    /// let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone);
+    /// let web = |weight| -> Result<ServiceInstance, Box<dyn std::error::Error>> {
+    ///     Ok(ServiceInstance::new("web", "_http._tcp".parse()?, Name::parse("example.com")?)?
+    ///         .with_target(Target::new(Name::parse("h1.example.com")?, 80)
+    ///             .with_weight(weight).with_address("192.0.2.1".parse()?)))
+    /// };
+    /// registry.register(&web(10)?).await?;
+    /// // Seen with weight 5: it has changed since, so it stays.
+    /// assert!(registry.deregister_if_unchanged(&web(5)?, 120).await?.is_none());
+    /// assert!(registry.deregister_if_unchanged(&web(10)?, 120).await?.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn deregister_if_unchanged(
+        &self,
+        instance: &ServiceInstance,
+        srv_ttl: u32,
+    ) -> Result<Option<RegistryReport>> {
+        if instance.targets().len() != 1 {
+            return Err(Error::InvalidInput(format!(
+                "{}: a conditional leave takes exactly one target",
+                instance.name()
+            )));
+        }
+        let mut report = RegistryReport::new();
+        let zone = self.zone(instance.name(), &mut report).await?;
+        let left = self
+            .leave(&zone, instance, None, Some(srv_ttl), &mut report)
+            .await?;
+        Ok(left.then_some(report))
     }
 
     /// Withdraws every SRV value of `host` in `instance` (every port, as
@@ -523,21 +577,25 @@ impl ServiceRegistry {
         // the leave; until then the target is a placeholder carrying the
         // addresses (port 0 matches no published value).
         let template = without_targets(instance).with_target(placeholder(host, addresses));
-        self.leave(&zone, &template, Some((host, addresses)), &mut report)
+        self.leave(&zone, &template, Some((host, addresses)), None, &mut report)
             .await?;
         Ok(report)
     }
 
     /// The leave executor: read, plan ([`plan_leave`]), write, check.
     /// With `every_port_of`, the host's targets are taken from each read of
-    /// the SRV set instead of from `template`.
+    /// the SRV set instead of from `template`. With `unchanged_ttl`, each
+    /// round first checks that the template's one target is published
+    /// exactly as given (see [`deregister_if_unchanged`](Self::deregister_if_unchanged))
+    /// and returns `Ok(false)` without writing when it is not.
     async fn leave(
         &self,
         zone: &Zone,
         template: &ServiceInstance,
         every_port_of: Option<(&Name, &[IpAddr])>,
+        unchanged_ttl: Option<u32>,
         report: &mut RegistryReport,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let caps = self.provider.capabilities();
         let guarded = caps.preconditions;
         let name = template.name();
@@ -554,7 +612,7 @@ impl ServiceRegistry {
         }
         let mut withdrawn = None;
         let (last, rejoined) = loop {
-            let (instance, state) = if hosts.is_empty() {
+            let (instance, state, listing) = if hosts.is_empty() {
                 let srv = self.read(zone, name, RecordType::SRV, report).await?;
                 let instance = leaving_targets(template, every_port_of, srv.as_ref());
                 let mut state = LeaveState {
@@ -564,7 +622,7 @@ impl ServiceRegistry {
                 if !guarded && plan_leave(&instance, &state, &caps).last {
                     state.txt = self.read(zone, name, RecordType::TXT, report).await?;
                 }
-                (instance, state)
+                (instance, state, None)
             } else {
                 // Who else points at these hosts is a question about the
                 // whole zone: one listing answers it and reads our sets.
@@ -573,9 +631,29 @@ impl ServiceRegistry {
                 let instance = leaving_targets(template, every_port_of, srv.as_ref());
                 let leaving: Vec<Srv> = instance.targets().iter().map(Target::srv).collect();
                 let state = LeaveState::from_listing(&listing, name, &leaving, &hosts);
-                (instance, state)
+                (instance, state, Some(listing))
             };
-            let plan = plan_leave(&instance, &state, &caps);
+            let mut plan = plan_leave(&instance, &state, &caps);
+            // Only before the first write: later rounds of the same leave
+            // (another leaver raced it) find our value already gone.
+            if let Some(ttl) = unchanged_ttl
+                && withdrawn.is_none()
+            {
+                let Some(seen) =
+                    published_as_given(&instance, state.srv.as_ref(), ttl, listing.as_deref())
+                else {
+                    tracing::info!(instance = %name, "the target changed since it was read; leaving it");
+                    return Ok(false);
+                };
+                if guarded {
+                    // The addresses compared go in the guard with the SRV
+                    // set: a host that moved meanwhile fails the batch.
+                    let guards = seen
+                        .iter()
+                        .map(|s| Change::Require(Precondition::exactly(s)));
+                    plan.batch.splice(0..0, guards);
+                }
+            }
             if !self
                 .write_guarded(zone, plan.batch.clone(), false, report)
                 .await?
@@ -657,7 +735,7 @@ impl ServiceRegistry {
         } else {
             tracing::info!(instance = %name, "deregistered a target");
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Every set of `zones`, one listing each.
@@ -834,6 +912,43 @@ fn without_targets(instance: &ServiceInstance) -> ServiceInstance {
         bare = bare.with_subtype(sub.clone());
     }
     bare
+}
+
+/// Whether the one target of `instance` is published exactly as given:
+/// its SRV value in `srv` (a set of TTL `ttl`) and, when it carries
+/// addresses, its host's A/AAAA sets in `listing` holding exactly those.
+/// `Some` with the address sets compared (to guard the removal with), or
+/// `None` when anything differs.
+fn published_as_given(
+    instance: &ServiceInstance,
+    srv: Option<&RecordSet>,
+    ttl: u32,
+    listing: Option<&[RecordSet]>,
+) -> Option<Vec<RecordSet>> {
+    let target = instance.targets().first()?;
+    let srv = srv.filter(|s| s.ttl() == ttl)?;
+    if !srv.contains(&RData::SRV(target.srv())) {
+        return None;
+    }
+    let mut seen = Vec::new();
+    if target.addresses.is_empty() {
+        return Some(seen);
+    }
+    let listing = listing?;
+    for rtype in [RecordType::A, RecordType::AAAA] {
+        let given: Vec<RData> = target
+            .addresses
+            .iter()
+            .map(|ip| RData::from(*ip))
+            .filter(|v| v.record_type() == rtype)
+            .collect();
+        match find_set(listing, &target.host, rtype) {
+            Some(set) if set.same_values(&given) => seen.push(set),
+            None if given.is_empty() => {}
+            _ => return None,
+        }
+    }
+    Some(seen)
 }
 
 /// An SRV owner in `listing` with a value that targets `host`.

@@ -1,6 +1,6 @@
 //! [`RegistryReport`] and [`TxtPolicy`].
 
-use dns_core::{Name, Srv};
+use dns_core::{Name, RecordType, Srv};
 
 /// What a registration does with the instance's TXT record.
 ///
@@ -51,6 +51,10 @@ pub struct RegistryReport {
     /// For a registration: whether the published TXT was kept instead of
     /// written ([`TxtPolicy::KeepPublished`]).
     pub txt_kept: bool,
+    /// For a [`refresh`](crate::ServiceRegistry::refresh): the sets that
+    /// were missing or lacked this registration's values, and were put
+    /// back. Empty when the registration was intact (nothing was written).
+    pub restored: Vec<(Name, RecordType)>,
 }
 
 impl RegistryReport {
