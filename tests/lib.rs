@@ -13,7 +13,9 @@
 //!   `scripts/test.sh`; a missing moto fails loudly);
 //! * [`Peer::rfc2136_server`]: the RFC 2136 backend against the
 //!   `dns-server` zone server (what `dnsctl serve` runs), every update and
-//!   transfer TSIG-signed.
+//!   transfer TSIG-signed;
+//! * [`Peer::bind9`]: the RFC 2136 backend against BIND 9 (installed by
+//!   `scripts/test.sh`, started per peer, stopped by PID), TSIG-signed.
 //!
 //! [`Peer::mirror`] copies a peer's zone into an [`InMemoryProvider`] so
 //! `dns_testkit::TestServer` can serve it over real DNS.
@@ -38,6 +40,7 @@ enum Guard {
     Cloudflare(Box<(FakeCloudflare, Prism)>),
     Moto(Moto),
     Server(dns_server::ZoneServer),
+    Bind(dns_testkit::authoritative::AuthServer),
 }
 
 /// One provider under test with a zone made for the test.
@@ -200,6 +203,43 @@ impl Peer {
             providers,
             zone: Zone::new(apex.to_string(), apex),
             guard: Guard::Server(server),
+        }
+    }
+
+    /// `n` RFC 2136 providers against a fresh BIND 9 serving `zone`,
+    /// which takes updates and transfers signed with their TSIG key only.
+    pub fn bind9(zone: &str, n: usize) -> Self {
+        use dns_testkit::authoritative::{AuthServer, Flavor, TestKey, TestZone};
+        const SECRET: &str = "YmluZC1lMmUtc2VjcmV0LWZvci10ZXN0cy1vbmx5LXh4eA==";
+        let apex = apex(zone);
+        let server = AuthServer::start(
+            Flavor::Bind9,
+            &[TestKey::new("e2e-key", "hmac-sha256", SECRET)],
+            &[TestZone::new(zone).with_key("e2e-key")],
+        );
+        let key = dns_rfc2136::TsigKey::new(
+            Name::parse("e2e-key").expect("key name"),
+            dns_rfc2136::TsigAlgorithm::HmacSha256,
+            SECRET,
+        )
+        .expect("key");
+        let providers = (0..n)
+            .map(|_| {
+                Arc::new(
+                    dns_rfc2136::Rfc2136Builder::new(server.addr())
+                        .with_zone(apex.clone())
+                        .with_tsig_key(key.clone())
+                        .with_retry(retry())
+                        .build()
+                        .expect("provider"),
+                ) as Arc<dyn DnsProvider>
+            })
+            .collect();
+        Self {
+            name: "rfc2136 (BIND 9)",
+            providers,
+            zone: Zone::new(apex.to_string(), apex),
+            guard: Guard::Bind(server),
         }
     }
 

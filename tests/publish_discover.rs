@@ -214,6 +214,11 @@ async fn through_rfc2136_and_the_zone_server() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn through_rfc2136_and_bind() {
+    scenario(Peer::bind9("fleet.test.", 1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn through_cloudflare_and_prism() {
     scenario(Peer::cloudflare_prism("fleet.example", 1).await).await;
 }
