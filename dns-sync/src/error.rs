@@ -23,6 +23,19 @@ pub enum SyncError {
         #[source]
         source: Box<dns_core::Error>,
     },
+    /// The provider failed after part of the batch took effect.
+    #[error("{provider}: {} of {} changes were applied before this failure: {source}", applied.len(), applied.len() + not_applied.len())]
+    Partial {
+        /// The provider's name.
+        provider: String,
+        /// The changes that took effect.
+        applied: Vec<dns_core::Change>,
+        /// The changes that did not.
+        not_applied: Vec<dns_core::Change>,
+        /// What the provider reported.
+        #[source]
+        source: Box<dns_core::Error>,
+    },
     /// A safety rule refused the plan; nothing was applied. Plan again with
     /// the `force` option to go ahead.
     #[error("plan for {zone} on {provider} refused: {}", join(refusals))]
@@ -107,3 +120,12 @@ impl fmt::Display for Refusal {
 
 /// `Result` with [`SyncError`].
 pub type Result<T, E = SyncError> = std::result::Result<T, E>;
+
+impl SyncError {
+    pub(crate) fn provider(provider: &str, source: dns_core::Error) -> Self {
+        Self::Provider {
+            provider: provider.to_owned(),
+            source: Box::new(source),
+        }
+    }
+}

@@ -4,6 +4,10 @@
 //! * [`DesiredState`] / [`DesiredZone`]: the record sets (any type) and
 //!   DNS-SD service instances a zone should hold, built in code or read
 //!   with [`read_desired`] from YAML or JSON;
+//! * [`plan`]: desired against one zone at one provider, normalised to
+//!   what it stores, with [`Policy`], [`Filter`] and safety refusals;
+//!   [`apply`] takes the [`Plan`] by value; [`plan_all`] / [`apply_all`]
+//!   do several providers at once;
 //! * ownership markers ([`Marker`], [`marker_name`]): what a sync owns,
 //!   recorded in the zone in a documented format (see `docs/sync.md`).
 //!
@@ -48,10 +52,19 @@
 //! twice, a name outside the zone or in the reserved `_dns-sync` tree are
 //! refused naming the entry (`records[3] (www A)`).
 
+mod apply;
 mod desired;
 mod error;
 mod file;
+mod normalise;
 mod owner;
+mod ownership;
+mod plan;
+mod policy;
+
+pub use apply::{Applied, apply, apply_all, plan_all};
+pub use plan::{Destination, LeftAlone, Plan, Step, TtlAdjustment, plan};
+pub use policy::{Filter, Policy, SyncOptions};
 
 pub use desired::{DesiredState, DesiredZone};
 pub use error::{Refusal, Result, SyncError};

@@ -1,5 +1,6 @@
 //! The desired-state reader: every modelled type and DNS-SD instances
 //! read, and every malformed file refused with the line at fault.
+#![allow(clippy::unwrap_used, reason = "tests")]
 
 use dns_core::{Name, RData, RecordType};
 use dns_sync::{SyncError, read_desired};
