@@ -61,10 +61,12 @@ mod owner;
 mod ownership;
 mod plan;
 mod policy;
+pub mod render;
 
 pub use apply::{Applied, apply, apply_all, plan_all};
 pub use plan::{Destination, LeftAlone, Plan, Step, TtlAdjustment, plan};
 pub use policy::{Filter, Policy, SyncOptions};
+pub use render::Style;
 
 pub use desired::{DesiredState, DesiredZone};
 pub use error::{Refusal, Result, SyncError};
