@@ -55,6 +55,7 @@
 mod apply;
 mod desired;
 mod error;
+mod export;
 mod file;
 mod normalise;
 mod owner;
@@ -62,13 +63,16 @@ mod ownership;
 mod plan;
 mod policy;
 pub mod render;
+mod zonefile;
 
 pub use apply::{Applied, apply, apply_all, plan_all};
 pub use plan::{Destination, LeftAlone, Plan, Step, TtlAdjustment, plan};
 pub use policy::{Filter, Policy, SyncOptions};
 pub use render::Style;
+pub use zonefile::read_zone_file;
 
 pub use desired::{DesiredState, DesiredZone};
 pub use error::{Refusal, Result, SyncError};
+pub use export::{export_yaml, export_zone};
 pub use file::{DEFAULT_TTL, read_desired};
 pub use owner::{MARKER_LABEL, MARKER_TTL, Marker, OwnerId, marker_name, marker_root};
