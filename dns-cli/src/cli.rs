@@ -120,6 +120,9 @@ pub(crate) enum Command {
     /// the services, remove those that failed --failures probes in a row
     /// (with safety limits), as a service or one pass at a time.
     Reap(ReapArgs),
+    /// Reconcile --zone with a desired-state file (YAML/JSON, or a zone
+    /// file ending in .zone): print the plan; apply it with --yes.
+    Sync(SyncArgs),
     /// Serve zones over DNS on this machine, taking RFC 2136 updates
     /// (`--provider rfc2136`): for development, tests, demos, small setups.
     Serve(ServeArgs),
@@ -250,6 +253,8 @@ const AFTER: &[(&str, &str)] = &[
     ("hosts", HOSTS_EXAMPLES),
     ("serve", SERVE_EXAMPLES),
     ("reap", REAP_EXAMPLES),
+    ("sync", SYNC_EXAMPLES),
+    ("records export", EXPORT_EXAMPLES),
 ];
 
 const SERVE_EXAMPLES: &str = "\
@@ -276,6 +281,7 @@ const UNUSED_GLOBALS: &[(&str, &[&str])] = &[
     ("records", &["servers"]),
     ("records list", &["servers"]),
     ("records apply", &["servers"]),
+    ("records export", &["servers"]),
     (
         "serve",
         &["provider", "zone_id", "endpoint", "servers", "timeout"],
@@ -599,6 +605,13 @@ pub(crate) enum RecordsCommand {
         #[arg(long, value_parser = parse_cli_name)]
         name: Option<CliName>,
     },
+    /// Write the zone's current record sets as a `dnsctl sync` file (yaml)
+    /// or an RFC 1035 zone file (zone), to stdout.
+    Export {
+        /// yaml (the sync file format) or zone (RFC 1035).
+        #[arg(long, value_enum, default_value = "yaml")]
+        format: ExportFormat,
+    },
     /// Read changes from a JSON or YAML file, print the plan, apply it with --yes.
     Apply {
         /// The file of changes (`-` for stdin); YAML unless it parses as JSON.
@@ -608,6 +621,83 @@ pub(crate) enum RecordsCommand {
         yes: bool,
     },
 }
+
+/// `records export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// The `dnsctl sync` file format (docs/sync.md).
+    Yaml,
+    /// An RFC 1035 zone file.
+    Zone,
+}
+
+const EXPORT_EXAMPLES: &str = "\
+Owner markers (the _dns-sync tree) are left out; the SOA is left out of
+yaml and kept in zone (which sync ignores). Syncing an export plans nothing.
+
+Examples:
+  dnsctl --provider route53 --zone example.com records export > example.yaml
+  dnsctl --provider rfc2136 --server 10.0.0.2 --tsig-key-file update.key \\
+      --zone example.com records export --format zone > example.com.zone";
+
+/// `sync`.
+#[derive(Debug, Args)]
+pub(crate) struct SyncArgs {
+    /// The desired state: a YAML or JSON sync file (docs/sync.md), or an
+    /// RFC 1035 zone file when the name ends in .zone.
+    pub(crate) file: PathBuf,
+    /// Apply the plan (without it, nothing is written).
+    #[arg(long, conflicts_with = "check")]
+    pub(crate) yes: bool,
+    /// Exit with status 3 when the plan is not empty (drift detection).
+    #[arg(long)]
+    pub(crate) check: bool,
+    /// Who this sync is: it changes only sets marked with this owner.
+    #[arg(long, value_name = "ID", default_value = DEFAULT_OWNER)]
+    pub(crate) owner: String,
+    /// sync (create, update, delete), upsert-only or create-only.
+    #[arg(long, value_enum, default_value = "sync")]
+    pub(crate) policy: PolicyArg,
+    /// Apply a plan a safety rule refuses (too many changes, the apex SOA
+    /// or NS, an empty desired state).
+    #[arg(long)]
+    pub(crate) force: bool,
+    /// Print the plan as Markdown (for a pull-request comment).
+    #[arg(long, conflicts_with = "json")]
+    pub(crate) markdown: bool,
+}
+
+/// The owner when `--owner` is absent: every sync run without it shares
+/// these sets, which suits one control plane per zone.
+pub(crate) const DEFAULT_OWNER: &str = "dnsctl";
+
+/// `sync --policy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PolicyArg {
+    /// Create, update and delete owned sets.
+    Sync,
+    /// Create and update; never delete.
+    UpsertOnly,
+    /// Create only.
+    CreateOnly,
+}
+
+const SYNC_EXAMPLES: &str = "\
+Exit status: 0 done (the plan printed, or applied with --yes), 1 failed or
+refused by a safety rule (nothing applied), 2 bad input (a bad file names
+the line), 3 with --check when the zone differs from the file.
+Only sets marked as owned by --owner (default dnsctl) are updated or
+deleted; others are reported as left alone.
+
+Examples:
+  # review, then apply
+  dnsctl --provider route53 --zone example.com sync example.yaml
+  dnsctl --provider route53 --zone example.com sync example.yaml --yes
+  # CI: fail when the zone drifted from the file
+  dnsctl --provider cloudflare --zone example.com sync example.yaml --check
+  # a zone file, on a server taking RFC 2136 updates
+  dnsctl --provider rfc2136 --server 10.0.0.2 --tsig-key-file update.key \\
+      --zone example.com sync example.com.zone --owner cp-eu1 --json";
 
 const APPLY_EXAMPLES: &str = "\
 The file holds a list of changes (or {\"changes\": [...]}). Each has an
@@ -792,7 +882,7 @@ impl Cli {
                     service(s)?;
                 }
             }
-            Command::Serve(_) | Command::Reap(_) => {}
+            Command::Serve(_) | Command::Reap(_) | Command::Sync(_) => {}
         }
         Ok(())
     }

@@ -3,13 +3,16 @@
 use std::fmt;
 use std::process::ExitCode;
 
-/// A failed command: usage errors exit with 2, everything else with 1.
+/// A failed command: usage errors exit with 2, drift found by
+/// `sync --check` with 3, everything else with 1.
 #[derive(Debug)]
 pub(crate) enum Failure {
     /// The command line asks for something impossible (exit status 2).
     Usage(String),
     /// The operation was attempted and failed (exit status 1).
     Failed(String),
+    /// `sync --check` found differences (exit status 3).
+    Drift(String),
     /// Nobody is reading our output any more (a closed pipe): stop quietly.
     Closed,
 }
@@ -27,6 +30,7 @@ impl Failure {
         match self {
             Self::Usage(_) => ExitCode::from(2),
             Self::Failed(_) => ExitCode::from(1),
+            Self::Drift(_) => ExitCode::from(3),
             Self::Closed => ExitCode::SUCCESS,
         }
     }
@@ -36,7 +40,7 @@ impl Failure {
     /// names from DNS are not trusted).
     pub(crate) fn message(&self) -> Option<String> {
         match self {
-            Self::Usage(m) | Self::Failed(m) => {
+            Self::Usage(m) | Self::Failed(m) | Self::Drift(m) => {
                 Some(dns_core::terminal_safe(&one_line(m)).into_owned())
             }
             Self::Closed => None,

@@ -4,8 +4,8 @@
 //! Run `dnsctl --help` (and `dnsctl SUBCOMMAND --help`) for every option
 //! with examples; `docs/getting-started.md` walks through a first session.
 //! Exit status: 0 done, 1 the operation failed, 2 bad input found before
-//! anything was sent; errors are one line on stderr naming what failed and
-//! why.
+//! anything was sent, 3 `sync --check` found drift; errors are one line
+//! on stderr naming what failed and why.
 
 mod address;
 mod cli;
@@ -20,6 +20,7 @@ mod reap;
 mod records;
 mod serve;
 mod signals;
+mod sync;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -70,6 +71,7 @@ async fn run(cli: &Cli) -> Result<(), Failure> {
         Command::Records(command) => records::run(global, command).await,
         Command::Hosts(args) => hosts::run(global, args).await,
         Command::Serve(args) => serve::run(global, args).await,
+        Command::Sync(args) => sync::run(global, args).await,
         Command::Reap(args) => reap::run(global, args).await,
     }
 }

@@ -17,6 +17,12 @@ pub(crate) fn line(text: &str) -> Result<(), Failure> {
     raw_line(&terminal_safe(text))
 }
 
+/// Writes text made safe by its renderer (which escapes the data in it
+/// but may add its own colour sequences), as it is.
+pub(crate) fn rendered(text: &str) -> Result<(), Failure> {
+    raw_line(text.trim_end_matches('\n'))
+}
+
 /// Writes one line that is already safe (JSON, whose own escapes cover it).
 fn raw_line(text: &str) -> Result<(), Failure> {
     let mut out = io::stdout().lock();

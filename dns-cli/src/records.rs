@@ -20,6 +20,10 @@ pub(crate) async fn run(global: &Global, command: &RecordsCommand) -> Result<(),
             let target = provider::connect(global, kind, domain).await?;
             list(global, &target, *rtype, name.as_deref()).await
         }
+        RecordsCommand::Export { format } => {
+            let target = provider::connect(global, kind, domain).await?;
+            export(&target, *format).await
+        }
         RecordsCommand::Apply { file, yes } => {
             // The file is read and checked before anything is sent.
             let changes = read_changes(file, &domain)?;
@@ -94,6 +98,23 @@ async fn list(
         }
     }
     table.print()
+}
+
+/// `records export`: the zone as a sync file or a zone file, on stdout.
+async fn export(target: &Target, format: cli::ExportFormat) -> Result<(), Failure> {
+    let zone = zone(target).await?;
+    let sets = target
+        .provider
+        .list_record_sets(&zone)
+        .await
+        .context(format_args!("listing {}", zone.name))?;
+    let text = match format {
+        cli::ExportFormat::Yaml => dns_sync::export_yaml(&zone.name, &sets).context("exporting")?,
+        cli::ExportFormat::Zone => dns_sync::export_zone(&zone.name, &sets),
+    };
+    // Values are in presentation form, whose escapes cover control
+    // characters; the text goes to a file as written.
+    output::rendered(&text)
 }
 
 /// One change as written in the file.

@@ -1,0 +1,229 @@
+//! `dnsctl sync` and `records export` through the real binary, on an
+//! RFC 2136 server (`--provider rfc2136`) backed by an in-memory zone.
+#![allow(clippy::unwrap_used, reason = "tests")]
+
+mod support;
+
+use std::path::PathBuf;
+
+use dns_core::{DnsProvider, InMemoryProvider, Name, RecordType};
+use support::{Run, argv, dnsctl, run_cmd};
+
+struct Server {
+    memory: InMemoryProvider,
+    zone: dns_core::Zone,
+    addr: String,
+    _server: dns_server::ZoneServer,
+}
+
+async fn server() -> Server {
+    let memory = InMemoryProvider::new();
+    let zone = memory
+        .create_zone(Name::parse("example.com").unwrap())
+        .unwrap();
+    let server = dns_server::ZoneServer::builder(memory.clone())
+        .with_updates(dns_server::UpdatePolicy::loopback())
+        .start()
+        .await
+        .unwrap();
+    Server {
+        memory,
+        zone,
+        addr: server.addr().to_string(),
+        _server: server,
+    }
+}
+
+impl Server {
+    async fn dnsctl(&self, args: &str) -> Run {
+        let mut all = vec![
+            "--provider",
+            "rfc2136",
+            "--server",
+            &self.addr,
+            "--zone",
+            "example.com",
+        ];
+        all.extend(argv(args));
+        run_cmd(dnsctl(&all)).await
+    }
+
+    async fn values(&self, name: &str, rtype: RecordType) -> Vec<String> {
+        let sets = self.memory.list_record_sets(&self.zone).await.unwrap();
+        let name = Name::parse(name).unwrap();
+        sets.iter()
+            .find(|s| s.name() == &name && s.record_type() == rtype)
+            .map(|s| s.values().iter().map(ToString::to_string).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// A file in a directory of its own under the test target directory.
+fn file(test: &str, name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("sync")
+        .join(test);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn records(sets: &[(&str, &str)]) -> String {
+    let mut out = String::from("zones:\n  - zone: example.com.\n    records:\n");
+    for (name, ip) in sets {
+        out.push_str(&format!(
+            "      - {{name: {name}, type: A, values: [{ip}]}}\n"
+        ));
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_dry_run_changes_nothing_yes_applies_and_check_then_passes() {
+    let s = server().await;
+    let path = file("apply", "desired.yaml", &records(&[("www", "192.0.2.1")]));
+    let p = path.to_str().unwrap();
+    let dry = s.dnsctl(&format!("sync {p}")).await.ok();
+    assert!(
+        dry.stdout.contains("+ www.example.com. A 300 192.0.2.1"),
+        "{}",
+        dry.stdout
+    );
+    assert!(dry.stderr.contains("nothing applied"), "{}", dry.stderr);
+    assert!(s.values("www.example.com", RecordType::A).await.is_empty());
+    s.dnsctl(&format!("sync {p} --check"))
+        .await
+        .fails(3, &["differs", "1 set changes"]);
+    s.dnsctl(&format!("sync {p} --yes")).await.ok();
+    assert_eq!(
+        s.values("www.example.com", RecordType::A).await,
+        ["192.0.2.1"]
+    );
+    let again = s.dnsctl(&format!("sync {p} --check")).await.ok();
+    assert!(again.stdout.contains("no changes"), "{}", again.stdout);
+}
+
+#[tokio::test]
+async fn drift_exits_3_and_json_shows_the_update() {
+    let s = server().await;
+    let path = file("drift", "desired.yaml", &records(&[("www", "192.0.2.1")]));
+    let p = path.to_str().unwrap();
+    s.dnsctl(&format!("sync {p} --yes --owner cp-1")).await.ok();
+    std::fs::write(&path, records(&[("www", "192.0.2.2")])).unwrap();
+    let run = s
+        .dnsctl(&format!("sync {p} --check --owner cp-1 --json"))
+        .await;
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    let plan = &run.json()["plans"][0];
+    assert_eq!(plan["steps"][0]["action"], "update");
+    assert_eq!(plan["steps"][0]["after"]["values"][0], "192.0.2.2");
+    // Another owner may not change what cp-1 owns: nothing to do for it.
+    let other = s
+        .dnsctl(&format!("sync {p} --check --owner cp-2 --json"))
+        .await
+        .ok();
+    assert_eq!(
+        other.json()["plans"][0]["left_alone"][0]["reason"],
+        "other-owner"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_plan_exits_1_naming_the_numbers_and_applies_nothing() {
+    let s = server().await;
+    let ten: Vec<(String, String)> = (0..10)
+        .map(|i| (format!("h{i}"), format!("192.0.2.{i}")))
+        .collect();
+    let all: Vec<(&str, &str)> = ten.iter().map(|(n, a)| (n.as_str(), a.as_str())).collect();
+    let path = file("refused", "desired.yaml", &records(&all));
+    let p = path.to_str().unwrap();
+    s.dnsctl(&format!("sync {p} --yes")).await.ok();
+    std::fs::write(&path, records(&all[..6])).unwrap();
+    let run = s.dnsctl(&format!("sync {p} --yes")).await;
+    run.fails(
+        1,
+        &["delete 4 of the 10 owned sets", "30%", "nothing applied"],
+    );
+    assert_eq!(
+        s.values("h9.example.com", RecordType::A).await,
+        ["192.0.2.9"]
+    );
+    s.dnsctl(&format!("sync {p} --yes --force")).await.ok();
+    assert!(s.values("h9.example.com", RecordType::A).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_upsert_only_sync_never_deletes() {
+    let s = server().await;
+    let path = file(
+        "policy",
+        "desired.yaml",
+        &records(&[("a", "192.0.2.1"), ("b", "192.0.2.2")]),
+    );
+    let p = path.to_str().unwrap();
+    s.dnsctl(&format!("sync {p} --yes")).await.ok();
+    std::fs::write(&path, records(&[("a", "192.0.2.1")])).unwrap();
+    let run = s
+        .dnsctl(&format!("sync {p} --yes --policy upsert-only"))
+        .await
+        .ok();
+    assert!(
+        run.stdout.contains("the policy withholds the delete"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        s.values("b.example.com", RecordType::A).await,
+        ["192.0.2.2"]
+    );
+}
+
+#[tokio::test]
+async fn an_export_synced_back_is_an_empty_plan_in_both_formats() {
+    let s = server().await;
+    let path = file("export", "desired.yaml", &records(&[("www", "192.0.2.1")]));
+    s.dnsctl(&format!("sync {} --yes", path.to_str().unwrap()))
+        .await
+        .ok();
+    for (format, name) in [("yaml", "export.yaml"), ("zone", "export.zone")] {
+        let out = s
+            .dnsctl(&format!("records export --format {format}"))
+            .await
+            .ok();
+        assert!(out.stdout.contains("www"), "{}", out.stdout);
+        assert!(!out.stdout.contains("_dns-sync"), "{}", out.stdout);
+        let exported = file("export", name, &out.stdout);
+        let check = s
+            .dnsctl(&format!("sync {} --check", exported.to_str().unwrap()))
+            .await;
+        assert_eq!(
+            check.code, 0,
+            "{format}: {}\n{}",
+            check.stdout, check.stderr
+        );
+    }
+}
+
+#[tokio::test]
+async fn bad_files_exit_2_naming_the_line_before_any_request() {
+    let s = server().await;
+    let yaml = file(
+        "bad",
+        "bad.yaml",
+        "zones:\n  - zone: example.com.\n    records:\n      - {name: www, type: A, values: [not-an-ip]}\n",
+    );
+    let run = s.dnsctl(&format!("sync {}", yaml.to_str().unwrap())).await;
+    run.fails(2, &["bad.yaml", "line 4"]);
+    let zone = file(
+        "bad",
+        "bad.zone",
+        "www IN A 192.0.2.1\nbad IN A 999.0.0.1\n",
+    );
+    let run = s.dnsctl(&format!("sync {}", zone.to_str().unwrap())).await;
+    run.fails(2, &["bad.zone", "line 2"]);
+    let other = file("bad", "other.yaml", "zones:\n  - zone: example.net.\n");
+    s.dnsctl(&format!("sync {}", other.to_str().unwrap()))
+        .await
+        .fails(2, &["no zone example.com."]);
+}
