@@ -7,7 +7,7 @@
 //! types at that name has one value in it:
 //!
 //! ```text
-//! dns-sync/1 owner=<owner-id> types=A,TXT name=<owned name, presentation form>
+//! dns-sync/1 owner=<owner-id> types=A,TXT name=<owned name, lowercased, presentation form>
 //! ```
 //!
 //! Why this shape (the traps other tools fell into):

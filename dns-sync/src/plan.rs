@@ -512,8 +512,8 @@ fn batch(
     let mine: BTreeMap<&Name, _> = ownership.mine(me).collect();
     let mut claims = Vec::new();
     let mut releases = Vec::new();
-    for (lower, (name, types)) in &after {
-        let Some(marker_at) = marker_name(name, apex) else {
+    for (lower, types) in after.iter().map(|(lower, (_, types))| (lower, types)) {
+        let Some(marker_at) = marker_name(lower, apex) else {
             continue;
         };
         let old = mine
@@ -521,9 +521,12 @@ fn batch(
             .map(|c| c.values.as_slice())
             .unwrap_or_default();
         let new = (!types.is_empty()).then(|| {
+            // The lowercased name: providers that lowercase names (Route 53)
+            // and those that keep the case must read back the value written,
+            // or every plan would rewrite the marker.
             Marker {
                 owner: me.clone(),
-                name: name.clone(),
+                name: lower.clone(),
                 types: types.clone(),
             }
             .to_rdata()
