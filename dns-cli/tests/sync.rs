@@ -7,7 +7,9 @@ mod support;
 use std::path::PathBuf;
 
 use dns_core::{DnsProvider, InMemoryProvider, Name, RecordType};
-use support::{Run, argv, dnsctl, run_cmd};
+use dns_testkit::cloudflare::FakeCloudflare;
+use dns_testkit::route53::FakeRoute53;
+use support::{Run, argv, cloudflare_env, dnsctl, route53_env, run_cmd};
 
 struct Server {
     memory: InMemoryProvider,
@@ -226,4 +228,58 @@ async fn bad_files_exit_2_naming_the_line_before_any_request() {
     s.dnsctl(&format!("sync {}", other.to_str().unwrap()))
         .await
         .fails(2, &["no zone example.com."]);
+}
+
+const MIXED: &str = "zones:
+  - zone: example.com.
+    records:
+      - {name: www, type: A, values: [192.0.2.1, 192.0.2.2]}
+      - {name: '@', type: TXT, ttl: 10, values: ['\"v=spf1 -all\"']}
+    services:
+      - instance: Web Front
+        type: _http._tcp
+        targets: [{host: web1, port: 8080, addresses: [192.0.2.10]}]
+        txt: [path=/]
+";
+
+/// The same file on both HTTP fakes, chosen by the global options: applied,
+/// then checked clean, then its export checked clean.
+#[tokio::test]
+async fn the_global_options_select_the_provider_and_a_second_check_is_clean() {
+    let r53 = FakeRoute53::start().await;
+    r53.create_zone("example.com", false);
+    let cf = FakeCloudflare::start().await;
+    cf.add_zone("example.com");
+    let path = file("providers", "desired.yaml", MIXED);
+    let p = path.to_str().unwrap();
+    for provider in ["route53", "cloudflare"] {
+        let run = |args: String| {
+            let mut all = vec!["--provider".to_owned(), provider.to_owned()];
+            all.extend(["--zone".into(), "example.com".into()]);
+            all.extend(argv(&args).into_iter().map(str::to_owned));
+            let all: Vec<&str> = all.iter().map(String::as_str).collect();
+            let mut cmd = dnsctl(&all);
+            if provider == "route53" {
+                route53_env(&mut cmd, &r53.endpoint());
+            } else {
+                cloudflare_env(&mut cmd, &cf.uri(), &cf.token());
+            }
+            run_cmd(cmd)
+        };
+        run(format!("sync {p} --yes")).await.ok();
+        let again = run(format!("sync {p} --check")).await;
+        assert_eq!(
+            again.code, 0,
+            "{provider}: {}\n{}",
+            again.stdout, again.stderr
+        );
+        let yaml = run("records export".to_owned()).await.ok();
+        let exported = file("providers", &format!("{provider}.yaml"), &yaml.stdout);
+        let check = run(format!("sync {} --check", exported.to_str().unwrap())).await;
+        assert_eq!(
+            check.code, 0,
+            "{provider}: {}\n{}",
+            check.stdout, check.stderr
+        );
+    }
 }
