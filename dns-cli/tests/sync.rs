@@ -283,3 +283,41 @@ async fn the_global_options_select_the_provider_and_a_second_check_is_clean() {
         );
     }
 }
+
+/// A zone file's SOA is ignored; a different apex NS is an apex change,
+/// refused unless forced.
+#[tokio::test]
+async fn a_zone_file_apex_ns_change_is_refused_and_its_soa_ignored() {
+    let s = server().await;
+    let ns = s.values("example.com", RecordType::NS).await;
+    let soa = s.values("example.com", RecordType::SOA).await;
+    assert!(
+        !ns.is_empty() && !soa.is_empty(),
+        "the server's zone has SOA and NS"
+    );
+    let same_ns: String = ns.iter().map(|n| format!("@ 3600 IN NS {n}\n")).collect();
+    let current = s.memory.list_record_sets(&s.zone).await.unwrap();
+    let ns_ttl = current
+        .iter()
+        .find(|set| set.record_type() == RecordType::NS)
+        .unwrap()
+        .ttl();
+    let same_ns = same_ns.replace(" 3600 ", &format!(" {ns_ttl} "));
+    let text =
+        format!("$TTL 300\n@ IN SOA other. admin. 99 1 1 1 1\n{same_ns}www IN A 192.0.2.1\n");
+    let path = file("zonefile", "example.com.zone", &text);
+    let p = path.to_str().unwrap();
+    let run = s.dnsctl(&format!("sync {p} --yes")).await.ok();
+    assert!(!run.stdout.contains("SOA"), "{}", run.stdout);
+    assert_eq!(
+        s.values("www.example.com", RecordType::A).await,
+        ["192.0.2.1"]
+    );
+    assert_eq!(s.values("example.com", RecordType::SOA).await, soa);
+    let other = text.replace(&same_ns, "@ IN NS ns.elsewhere.example.\n");
+    std::fs::write(&path, other).unwrap();
+    s.dnsctl(&format!("sync {p} --yes"))
+        .await
+        .fails(1, &["apex NS", "nothing applied"]);
+    assert_eq!(s.values("example.com", RecordType::NS).await, ns);
+}
