@@ -482,7 +482,8 @@ fn heading(plan: &Plan) -> String {
 
 fn data(set: &RecordSet) -> String {
     let values: Vec<String> = set.values().iter().map(ToString::to_string).collect();
-    safe(&format!("{} {}", set.ttl(), values.join(" ")))
+    // Commas, since a value of SRV or MX has spaces of its own.
+    safe(&format!("{} {}", set.ttl(), values.join(", ")))
 }
 
 fn set_line(set: &RecordSet) -> String {

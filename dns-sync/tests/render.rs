@@ -220,3 +220,30 @@ async fn an_empty_plan_says_no_changes() {
     );
     assert!(!render::markdown(&p).contains("```"));
 }
+
+#[tokio::test]
+async fn values_are_separated_by_commas_since_srv_values_have_spaces() {
+    let memory = InMemoryProvider::new();
+    let zone = memory.create_zone(name("example.com")).unwrap();
+    let d = Destination::new(Arc::new(memory), zone);
+    let srv = RecordSet::with_type(
+        name("_sip._tcp.example.com"),
+        dns_core::RecordType::SRV,
+        300,
+        ["0 0 5060 a.example.com.", "0 0 5060 b.example.com."]
+            .map(|v| RData::parse(dns_core::RecordType::SRV, v).unwrap()),
+    )
+    .unwrap();
+    let p = plan(
+        &d,
+        &desired([srv]),
+        &SyncOptions::new("cp".parse().unwrap()),
+    )
+    .await
+    .unwrap();
+    let shown = render::text(&p, Style::Plain);
+    assert!(
+        shown.contains("SRV 300 0 0 5060 a.example.com., 0 0 5060 b.example.com.\n"),
+        "{shown}"
+    );
+}
