@@ -595,3 +595,31 @@ async fn sync_on_rfc2136_against_bind9() {
 async fn sync_on_moto() {
     every_check(&Peer::moto("sync.test.", 1).await).await;
 }
+
+/// A plan too large for one RFC 2136 UPDATE (64 KiB) cannot be guarded
+/// (the backend keeps guarded batches to one message, to stay atomic):
+/// it is sent unguarded in several messages instead of being refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_larger_than_one_update_applies_unguarded_on_rfc2136() {
+    let peer = Peer::rfc2136_server("sync.test.", 1).await;
+    let apex = &peer.zone.name;
+    let want = desired(
+        apex,
+        (0..2_000).map(|i| {
+            set(
+                apex,
+                &format!("h{i}.big"),
+                300,
+                RecordType::A,
+                &["192.0.2.1"],
+            )
+        }),
+    );
+    let options = owner("big");
+    let d = destination(&peer);
+    let p = plan(&d, &want, &options).await.expect("plan");
+    assert!(!p.is_guarded(), "a guard would need one message");
+    let applied = apply(p).await.expect("apply");
+    assert!(applied.requests > 1, "{applied:?}");
+    assert!(plan(&d, &want, &options).await.expect("plan").is_empty());
+}
