@@ -357,3 +357,44 @@ async fn updated_zones_survive_a_restart() {
     assert!(e.to_string().contains("example.test.json"), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_transfer_of_twenty_thousand_records_is_complete() {
+    let (server, provider) = server(Some(UpdatePolicy::loopback())).await;
+    let zone = provider
+        .zone_of(&Name::parse("example.test").unwrap())
+        .unwrap();
+    for i in 0..20_000u32 {
+        let name = Name::parse(&format!("host-{i}.example.test")).unwrap();
+        let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i);
+        provider
+            .insert_unchecked(
+                &zone,
+                dns_core::RecordSet::new(name, 60, [RData::A(ip)]).unwrap(),
+            )
+            .unwrap();
+    }
+    let mut soas = 0;
+    let answers = exchange(
+        server.addr(),
+        update_message::zone_transfer(hn("example.test."), None),
+        None,
+        false,
+        |bytes| {
+            let m = Message::from_vec(bytes).unwrap();
+            soas += m
+                .answers
+                .iter()
+                .filter(|r| r.record_type() == h::RecordType::SOA)
+                .count();
+            soas >= 2 || m.response_code != ResponseCode::NoError
+        },
+    )
+    .await;
+    let a = answers
+        .iter()
+        .flat_map(|b| Message::from_vec(b).unwrap().answers)
+        .filter(|r| r.record_type() == h::RecordType::A)
+        .count();
+    assert_eq!(a, 20_000);
+}
