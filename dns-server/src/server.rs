@@ -21,8 +21,10 @@ use crate::writes::Writes;
 
 /// How long an idle TCP connection stays open.
 const TCP_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Responses queued per TCP connection.
-const TCP_RESPONSE_BUFFER: usize = 64;
+/// Responses queued per TCP connection. hickory drops the connection when
+/// a request's answers overflow the queue, so this bounds the messages of
+/// one zone transfer: 1,024 of ~60 kB each is a zone of about 60 MB.
+const TCP_RESPONSE_BUFFER: usize = 1_024;
 /// How long [`ZoneServer::stop`] waits for the tasks to finish.
 const STOP_TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -10,9 +10,10 @@ use hickory_proto::rr::rdata::tsig::{TSIG, make_tsig_record};
 use hickory_proto::rr::{Record, TSigner};
 use hickory_proto::serialize::binary::{BinEncodable, BinEncoder};
 
-/// Octets of records per message: well under TCP's 65,535, leaving room
-/// for the question, the header and the TSIG record.
-const MESSAGE_BUDGET: usize = 16_000;
+/// Octets of records per message: under TCP's 65,535 with room for the
+/// question, the header and the TSIG record. Large messages keep a big
+/// zone within the connection's response queue (see `TCP_RESPONSE_BUFFER`).
+const MESSAGE_BUDGET: usize = 60_000;
 
 /// The zone's records in transfer order, cut into messages; `Err` when
 /// the zone cannot be read or encoded.

@@ -364,13 +364,22 @@ async fn a_transfer_of_twenty_thousand_records_is_complete() {
     let zone = provider
         .zone_of(&Name::parse("example.test").unwrap())
         .unwrap();
+    // With a TXT of 100 octets beside each address, the zone takes more
+    // messages than a TCP connection queues responses by default.
     for i in 0..20_000u32 {
         let name = Name::parse(&format!("host-{i}.example.test")).unwrap();
         let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i);
         provider
             .insert_unchecked(
                 &zone,
-                dns_core::RecordSet::new(name, 60, [RData::A(ip)]).unwrap(),
+                dns_core::RecordSet::new(name.clone(), 60, [RData::A(ip)]).unwrap(),
+            )
+            .unwrap();
+        let txt = dns_core::Txt::from_text("x".repeat(100));
+        provider
+            .insert_unchecked(
+                &zone,
+                dns_core::RecordSet::new(name, 60, [RData::TXT(txt)]).unwrap(),
             )
             .unwrap();
     }
