@@ -186,18 +186,7 @@ impl Peer {
             .start()
             .await
             .expect("zone server");
-        let providers = (0..n)
-            .map(|_| {
-                Arc::new(
-                    dns_rfc2136::Rfc2136Builder::new(server.addr())
-                        .with_zone(apex.clone())
-                        .with_tsig_key(key.clone())
-                        .with_retry(retry())
-                        .build()
-                        .expect("provider"),
-                ) as Arc<dyn DnsProvider>
-            })
-            .collect();
+        let providers = rfc2136_providers(server.addr(), &apex, &key, n);
         Self {
             name: "rfc2136 (dns-server)",
             providers,
@@ -223,18 +212,7 @@ impl Peer {
             SECRET,
         )
         .expect("key");
-        let providers = (0..n)
-            .map(|_| {
-                Arc::new(
-                    dns_rfc2136::Rfc2136Builder::new(server.addr())
-                        .with_zone(apex.clone())
-                        .with_tsig_key(key.clone())
-                        .with_retry(retry())
-                        .build()
-                        .expect("provider"),
-                ) as Arc<dyn DnsProvider>
-            })
-            .collect();
+        let providers = rfc2136_providers(server.addr(), &apex, &key, n);
         Self {
             name: "rfc2136 (BIND 9)",
             providers,
@@ -285,6 +263,27 @@ impl Peer {
         }
         memory
     }
+}
+
+/// `n` RFC 2136 providers sending to `server` for `apex`, signed with `key`.
+fn rfc2136_providers(
+    server: std::net::SocketAddr,
+    apex: &Name,
+    key: &dns_rfc2136::TsigKey,
+    n: usize,
+) -> Vec<Arc<dyn DnsProvider>> {
+    (0..n)
+        .map(|_| {
+            Arc::new(
+                dns_rfc2136::Rfc2136Builder::new(server)
+                    .with_zone(apex.clone())
+                    .with_tsig_key(key.clone())
+                    .with_retry(retry())
+                    .build()
+                    .expect("provider"),
+            ) as Arc<dyn DnsProvider>
+        })
+        .collect()
 }
 
 async fn route53(endpoint: &str) -> dns_route53::Route53Provider {
