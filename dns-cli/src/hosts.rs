@@ -147,7 +147,7 @@ fn valid_host_names(entries: Entries) -> Entries {
     entries
         .into_iter()
         .filter(|(name, _)| {
-            let valid = is_host_name(name);
+            let valid = name.is_host_name();
             if !valid {
                 output::warn(&format!(
                     "{name} is not a valid host name (letters, digits and inner hyphens); \
@@ -157,16 +157,6 @@ fn valid_host_names(entries: Entries) -> Entries {
             valid
         })
         .collect()
-}
-
-fn is_host_name(name: &Name) -> bool {
-    !name.is_root()
-        && name.labels().iter().all(|label| {
-            let b = label.as_bytes();
-            b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
-                && b.first() != Some(&b'-')
-                && b.last() != Some(&b'-')
-        })
 }
 
 /// Host names without the trailing dot, as resolvers read hosts files.

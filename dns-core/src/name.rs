@@ -348,6 +348,28 @@ impl Name {
         Self::from_labels(self.labels.iter().chain(&suffix.labels).cloned())
     }
 
+    /// Whether the name is a host name as hosts files and RFC 952 / RFC
+    /// 1123 section 2.1 have them: not the root, every label letters,
+    /// digits and hyphens, none starting or ending with a hyphen. DNS-SD
+    /// instance names (spaces, UTF-8) and underscore labels are not.
+    ///
+    /// ```
+    /// use dns_core::Name;
+    /// assert!(Name::parse("web-1.example.com").unwrap().is_host_name());
+    /// assert!(!Name::parse("_http._tcp.example.com").unwrap().is_host_name());
+    /// assert!(!Name::parse(r"web\0101.example.com").unwrap().is_host_name());
+    /// assert!(!Name::parse("-a.example.com").unwrap().is_host_name());
+    /// ```
+    pub fn is_host_name(&self) -> bool {
+        !self.is_root()
+            && self.labels.iter().all(|label| {
+                let b = label.as_bytes();
+                b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                    && b.first() != Some(&b'-')
+                    && b.last() != Some(&b'-')
+            })
+    }
+
     /// Whether `self` is `zone` or lies below it.
     pub fn is_subdomain_of(&self, zone: &Self) -> bool {
         self.labels.len() >= zone.labels.len()
