@@ -34,12 +34,19 @@ pub(crate) struct Cli {
 /// Options every subcommand accepts.
 #[derive(Debug, Args)]
 pub(crate) struct Global {
-    /// The DNS provider holding the zone (join, leave, records, hosts --from-zone).
+    /// The DNS provider holding the zone (join, leave, records, hosts --from-zone);
+    /// sync takes several (repeat it, or route53,cloudflare).
     /// Credentials come from the standard environment: the AWS chain
     /// (AWS_PROFILE, AWS_ACCESS_KEY_ID, SSO, instance role...),
     /// CLOUDFLARE_API_TOKEN, or for rfc2136 --tsig-key-file.
-    #[arg(long, global = true, value_enum, env = "DNSCTL_PROVIDER")]
-    pub(crate) provider: Option<ProviderKind>,
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_delimiter = ',',
+        env = "DNSCTL_PROVIDER"
+    )]
+    pub(crate) provider: Vec<ProviderKind>,
 
     /// The zone (domain) to work in, e.g. example.com.
     #[arg(long, global = true, value_parser = parse_name, env = "DNSCTL_ZONE")]
@@ -53,8 +60,15 @@ pub(crate) struct Global {
 
     /// Send provider API requests to this URL instead of the provider's own
     /// (an emulator or a proxy). Plain http is allowed to loopback only.
-    #[arg(long, global = true, value_name = "URL", env = "DNSCTL_ENDPOINT")]
-    pub(crate) endpoint: Option<String>,
+    /// With both HTTP providers (sync), say whose: route53=URL, cloudflare=URL.
+    #[arg(
+        long,
+        global = true,
+        value_name = "[PROVIDER=]URL",
+        value_parser = parse_endpoint,
+        env = "DNSCTL_ENDPOINT"
+    )]
+    pub(crate) endpoint: Vec<EndpointArg>,
 
     /// rfc2136 and serve: the TSIG key (BIND key format, as `tsig-keygen`
     /// prints it) that signs updates and transfers. Secrets never go on
@@ -120,8 +134,9 @@ pub(crate) enum Command {
     /// the services, remove those that failed --failures probes in a row
     /// (with safety limits), as a service or one pass at a time.
     Reap(ReapArgs),
-    /// Reconcile --zone with a desired-state file (YAML/JSON, or a zone
-    /// file ending in .zone): print the plan; apply it with --yes.
+    /// Reconcile --zone on one or several providers with a desired-state
+    /// file (YAML/JSON, or a zone file ending in .zone): print the plans;
+    /// apply them with --yes.
     Sync(SyncArgs),
     /// Serve zones over DNS on this machine, taking RFC 2136 updates
     /// (`--provider rfc2136`): for development, tests, demos, small setups.
@@ -688,6 +703,9 @@ refused by a safety rule (nothing applied), 2 bad input (a bad file names
 the line), 3 with --check when the zone differs from the file.
 Only sets marked as owned by --owner (default dnsctl) are updated or
 deleted; others are reported as left alone.
+Several --provider: one plan each. A provider that fails does not stop the
+others (exit 1 names it); a plan refused on any provider applies nothing
+anywhere. --endpoint then says whose it is: route53=URL, cloudflare=URL.
 
 Examples:
   # review, then apply
@@ -697,7 +715,9 @@ Examples:
   dnsctl --provider cloudflare --zone example.com sync example.yaml --check
   # a zone file, on a server taking RFC 2136 updates
   dnsctl --provider rfc2136 --server 10.0.0.2 --tsig-key-file update.key \\
-      --zone example.com sync example.com.zone --owner cp-eu1 --json";
+      --zone example.com sync example.com.zone --owner cp-eu1 --json
+  # the same file on several providers, each with its own plan
+  dnsctl --provider route53,cloudflare --zone example.com sync example.yaml --yes";
 
 const APPLY_EXAMPLES: &str = "\
 The file holds a list of changes (or {\"changes\": [...]}). Each has an
@@ -959,6 +979,33 @@ fn parse_address(s: &str) -> Result<AddressSpec, String> {
             format!("{s:?} is neither an IP address nor one of auto, public, private")
         }),
     }
+}
+
+/// `--endpoint`: a URL, for the provider given or the one named before `=`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EndpointArg {
+    /// The provider it is for; `None` when not said.
+    pub(crate) provider: Option<ProviderKind>,
+    pub(crate) url: String,
+}
+
+/// `URL` or `PROVIDER=URL`.
+pub(crate) fn parse_endpoint(s: &str) -> Result<EndpointArg, String> {
+    if let Some((name, url)) = s.split_once('=')
+        && !name.contains(':')
+    {
+        let provider = ProviderKind::from_str(name, true).map_err(|_| {
+            format!("{s:?}: {name:?} is not a provider (route53=URL or cloudflare=URL)")
+        })?;
+        return Ok(EndpointArg {
+            provider: Some(provider),
+            url: url.to_owned(),
+        });
+    }
+    Ok(EndpointArg {
+        provider: None,
+        url: s.to_owned(),
+    })
 }
 
 /// `IP`, `IP:PORT`, `[IPv6]:PORT`; port 53 when none is given.

@@ -9,7 +9,7 @@ use dns_core::{DnsProvider, Name, Zone};
 use dns_rfc2136::{Rfc2136Builder, TsigKey};
 use dns_route53::Route53Builder;
 
-use crate::cli::{Global, ProviderKind};
+use crate::cli::{EndpointArg, Global, ProviderKind};
 use crate::failure::{Context, Failure};
 
 /// Provider requests get this many `--timeout`s: on Route 53 for a whole
@@ -33,42 +33,120 @@ impl Target {
     }
 }
 
-/// `--provider` and `--zone`, checked before anything is sent.
+/// `--provider` (exactly one) and `--zone`, checked before anything is sent.
 pub(crate) fn require(global: &Global, command: &str) -> Result<(ProviderKind, Name), Failure> {
-    let kind = global.provider.ok_or_else(|| {
-        Failure::usage(format!(
+    let (kinds, zone) = require_all(global, command)?;
+    match kinds.as_slice() {
+        [kind] => Ok((*kind, zone)),
+        _ => Err(Failure::usage(format!(
+            "{command} works on one provider at a time (several --provider are for sync)"
+        ))),
+    }
+}
+
+/// Every `--provider` (each once) and `--zone`, with the options that
+/// belong to one provider checked against the providers named.
+pub(crate) fn require_all(
+    global: &Global,
+    command: &str,
+) -> Result<(Vec<ProviderKind>, Name), Failure> {
+    let kinds = &global.provider;
+    if kinds.is_empty() {
+        return Err(Failure::usage(format!(
             "{command} needs --provider (route53, cloudflare or rfc2136)"
-        ))
-    })?;
-    if kind == ProviderKind::Rfc2136 {
-        if global.servers.is_empty() {
+        )));
+    }
+    for (i, kind) in kinds.iter().enumerate() {
+        if kinds[..i].contains(kind) {
             return Err(Failure::usage(format!(
-                "{command} --provider rfc2136 needs --server IP[:PORT], the server taking updates"
+                "--provider {} is given twice",
+                kind_name(*kind)
             )));
         }
-        if global.endpoint.is_some() {
-            return Err(Failure::usage(
-                "--endpoint is for HTTP APIs; rfc2136 sends updates to --server",
-            ));
-        }
-    } else if global.tsig_key_file.is_some() {
+    }
+    let has = |kind| kinds.contains(&kind);
+    if has(ProviderKind::Rfc2136) && global.servers.is_empty() {
+        return Err(Failure::usage(format!(
+            "{command} --provider rfc2136 needs --server IP[:PORT], the server taking updates"
+        )));
+    }
+    if global.tsig_key_file.is_some() && !has(ProviderKind::Rfc2136) {
         return Err(Failure::usage(
             "--tsig-key-file signs RFC 2136 updates: use it with --provider rfc2136",
         ));
     }
-    let zone = global
-        .zone
-        .clone()
-        .ok_or_else(|| Failure::usage(format!("{command} needs --zone (e.g. example.com)")))?;
-    if let Some(url) = &global.endpoint {
-        check_endpoint(url)?;
-    }
-    if global.zone_id.is_some() && kind != ProviderKind::Cloudflare {
+    if global.zone_id.is_some() && !has(ProviderKind::Cloudflare) {
         return Err(Failure::usage(
             "--zone-id pins a Cloudflare zone; Route 53 zones are found by name (ListHostedZones)",
         ));
     }
-    Ok((kind, zone))
+    check_endpoints(kinds, &global.endpoint)?;
+    let zone = global
+        .zone
+        .clone()
+        .ok_or_else(|| Failure::usage(format!("{command} needs --zone (e.g. example.com)")))?;
+    Ok((kinds.clone(), zone))
+}
+
+/// Each `--endpoint` belongs to exactly one HTTP provider named: a bare URL
+/// only when there is one, `route53=`/`cloudflare=` otherwise, and never
+/// two for the same provider.
+fn check_endpoints(kinds: &[ProviderKind], endpoints: &[EndpointArg]) -> Result<(), Failure> {
+    let http: Vec<ProviderKind> = kinds
+        .iter()
+        .copied()
+        .filter(|k| *k != ProviderKind::Rfc2136)
+        .collect();
+    let mut seen = Vec::new();
+    for endpoint in endpoints {
+        let kind = match (endpoint.provider, http.as_slice()) {
+            (Some(ProviderKind::Rfc2136), _) | (None, []) => {
+                return Err(Failure::usage(
+                    "--endpoint is for HTTP APIs; rfc2136 sends updates to --server",
+                ));
+            }
+            (Some(kind), _) if !kinds.contains(&kind) => {
+                return Err(Failure::usage(format!(
+                    "--endpoint {}=...: there is no --provider {0}",
+                    kind_name(kind)
+                )));
+            }
+            (Some(kind), _) => kind,
+            (None, [one]) => *one,
+            (None, _) => {
+                return Err(Failure::usage(
+                    "--endpoint: with both route53 and cloudflare, say whose it is: route53=URL or cloudflare=URL",
+                ));
+            }
+        };
+        if seen.contains(&kind) {
+            return Err(Failure::usage(format!(
+                "two --endpoint for {}",
+                kind_name(kind)
+            )));
+        }
+        seen.push(kind);
+        check_endpoint(&endpoint.url)?;
+    }
+    Ok(())
+}
+
+/// The endpoint `--endpoint` gives `kind` (after [`require_all`]).
+fn endpoint_for(global: &Global, kind: ProviderKind) -> Option<&str> {
+    global
+        .endpoint
+        .iter()
+        .find(|e| e.provider.is_none_or(|p| p == kind))
+        .map(|e| e.url.as_str())
+}
+
+/// The name `--provider` takes.
+pub(crate) fn kind_name(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Route53 => "route53",
+        ProviderKind::Cloudflare => "cloudflare",
+        ProviderKind::Rfc2136 => "rfc2136",
+    }
 }
 
 /// Builds the provider. Credentials come from the environment; a missing
@@ -85,8 +163,8 @@ pub(crate) async fn connect(
     let provider: Arc<dyn DnsProvider> = match kind {
         ProviderKind::Route53 => {
             let mut builder = Route53Builder::from_env().with_timeout(timeout);
-            if let Some(url) = &global.endpoint {
-                builder = builder.with_endpoint_url(url.clone());
+            if let Some(url) = endpoint_for(global, kind) {
+                builder = builder.with_endpoint_url(url);
             }
             Arc::new(builder.build().await.context("route53")?)
         }
@@ -109,9 +187,9 @@ pub(crate) async fn connect(
             if let Some(id) = &global.zone_id {
                 builder = builder.with_zone(domain.clone(), id.clone());
             }
-            if let Some(url) = &global.endpoint {
+            if let Some(url) = endpoint_for(global, kind) {
                 builder = builder
-                    .with_base_url(url.clone())
+                    .with_base_url(url)
                     .with_allow_http(is_loopback_http(url));
             }
             Arc::new(builder.build().context("cloudflare")?)

@@ -1,12 +1,19 @@
-//! `dnsctl sync`: maps the arguments onto `dns-sync` and prints its plan;
+//! `dnsctl sync`: maps the arguments onto `dns-sync` and prints its plans;
 //! the planning, ownership and safety rules are the library's.
+//!
+//! With several `--provider`, each gets its own plan (normalised to what
+//! it stores). A provider that cannot be planned or applied does not stop
+//! the others; a plan a safety rule refuses stops every provider, so
+//! redundant providers never drift apart because one was forced through.
 
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::Arc;
 
 use dns_core::Name;
-use dns_sync::{DesiredZone, Destination, Policy, Style, SyncError, SyncOptions, render};
+use dns_sync::{
+    DesiredZone, Destination, Plan, Policy, Style, SyncError, SyncOptions, plan_all, render,
+};
 
 use crate::cli::{Global, PolicyArg, SyncArgs};
 use crate::failure::Failure;
@@ -15,10 +22,140 @@ use crate::provider;
 
 /// `dnsctl sync FILE`.
 pub(crate) async fn run(global: &Global, args: &SyncArgs) -> Result<(), Failure> {
-    let (kind, domain) = provider::require(global, "sync")?;
+    let (kinds, domain) = provider::require_all(global, "sync")?;
     // Everything the command line and the file can get wrong is found
     // before the first request.
     let desired = read(&args.file, &domain)?;
+    let options = options(args)?;
+    let mut targets = Vec::with_capacity(kinds.len());
+    for kind in kinds {
+        targets.push(provider::connect(global, kind, domain.clone()).await?);
+    }
+
+    // Each provider's zone, then its plan; a failure is that provider's.
+    let mut failures: Vec<(String, SyncError)> = Vec::new();
+    let mut destinations = Vec::new();
+    for target in &targets {
+        let name = target.provider.provider_name().to_owned();
+        match target.provider.find_zone(&domain).await {
+            Ok(zone) => destinations.push(Destination::new(Arc::clone(&target.provider), zone)),
+            Err(e) => failures.push((
+                name.clone(),
+                SyncError::Provider {
+                    provider: name,
+                    source: Box::new(e),
+                },
+            )),
+        }
+    }
+    let mut plans = Vec::new();
+    for (destination, result) in destinations
+        .iter()
+        .zip(plan_all(&destinations, &desired, &options).await)
+    {
+        match result {
+            Ok(plan) => plans.push(plan),
+            Err(e) => failures.push((destination.provider.provider_name().to_owned(), e)),
+        }
+    }
+
+    if targets.len() == 1
+        && let Some((_, error)) = failures.pop()
+    {
+        return Err(Failure::failed(format!("planning: {error}")));
+    }
+    show(global, args, &domain, &plans, &failures)?;
+    for (_, error) in &failures {
+        output::warn(&format!("no plan: {error}"));
+    }
+
+    let refused: Vec<String> = plans
+        .iter()
+        .filter(|p| !p.refusals().is_empty())
+        .map(|p| refusal(p).to_string())
+        .collect();
+    if !refused.is_empty() && !args.force {
+        return Err(Failure::failed(format!(
+            "{}; nothing applied on any provider (--force to apply anyway)",
+            refused.join("; ")
+        )));
+    }
+    let unplanned = || {
+        let names: Vec<&str> = failures.iter().map(|(n, _)| n.as_str()).collect();
+        names.join(", ")
+    };
+    if args.check {
+        let drifted: Vec<String> = plans
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                format!(
+                    "{} set changes on {}",
+                    p.steps().len(),
+                    p.destination().provider.provider_name()
+                )
+            })
+            .collect();
+        if !failures.is_empty() {
+            return Err(Failure::failed(format!(
+                "could not check {} (see above)",
+                unplanned()
+            )));
+        }
+        return if drifted.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::Drift(format!(
+                "{domain} differs from {} ({})",
+                args.file.display(),
+                drifted.join(", ")
+            )))
+        };
+    }
+    if !args.yes {
+        if plans.iter().any(|p| !p.is_empty()) {
+            output::note("nothing applied (--yes to apply this plan)");
+        }
+        return if failures.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::failed(format!(
+                "no plan for {} (see above)",
+                unplanned()
+            )))
+        };
+    }
+
+    let names: Vec<String> = plans
+        .iter()
+        .map(|p| p.destination().provider.provider_name().to_owned())
+        .collect();
+    let mut failed: Vec<String> = failures.iter().map(|(n, _)| n.clone()).collect();
+    for (name, result) in names.iter().zip(dns_sync::apply_all(plans).await) {
+        match result {
+            Ok(applied) => output::note(&format!(
+                "{name}: applied {} changes in {} requests",
+                applied.changes, applied.requests
+            )),
+            Err(e) => {
+                output::warn(&format!("applying: {e}"));
+                failed.push(name.clone());
+            }
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else if names.len() + failures.len() == 1 {
+        Err(Failure::failed(format!("sync failed on {}", failed[0])))
+    } else {
+        Err(Failure::failed(format!(
+            "sync failed on {} (see above; the other providers are done)",
+            failed.join(", ")
+        )))
+    }
+}
+
+fn options(args: &SyncArgs) -> Result<SyncOptions, Failure> {
     let owner = args
         .owner
         .parse()
@@ -30,63 +167,54 @@ pub(crate) async fn run(global: &Global, args: &SyncArgs) -> Result<(), Failure>
         PolicyArg::CreateOnly => Policy::CreateOnly,
     };
     options.force = args.force;
+    Ok(options)
+}
 
-    let target = provider::connect(global, kind, domain).await?;
-    let zone = target.zone_for(&target.domain).await?;
-    let destination = Destination::new(Arc::clone(&target.provider), zone);
-    let plan = dns_sync::plan(&destination, &desired, &options)
-        .await
-        .map_err(|e| Failure::failed(format!("planning: {e}")))?;
-
+/// Prints every plan: JSON (with the providers that have none), Markdown,
+/// or text, coloured on a terminal.
+fn show(
+    global: &Global,
+    args: &SyncArgs,
+    domain: &Name,
+    plans: &[Plan],
+    failures: &[(String, SyncError)],
+) -> Result<(), Failure> {
     if global.json {
-        output::json(&render::json([&plan]), false)?;
-    } else if args.markdown {
-        output::rendered(&render::markdown(&plan))?;
+        let zone = domain.to_string();
+        let document = failures
+            .iter()
+            .fold(render::json(plans), |doc, (name, error)| {
+                doc.with_failure(name, &zone, error)
+            });
+        return output::json(&document, false);
+    }
+    let style = if std::io::stdout().is_terminal() {
+        Style::Colour
     } else {
-        let style = if std::io::stdout().is_terminal() {
-            Style::Colour
-        } else {
-            Style::Plain
-        };
-        output::rendered(&render::text(&plan, style))?;
-    }
-
-    if !plan.refusals().is_empty() && !args.force {
-        let refused = SyncError::Refused {
-            provider: target.provider.provider_name().to_owned(),
-            zone: destination.zone.name.to_string(),
-            refusals: plan.refusals().to_vec(),
-        };
-        return Err(Failure::failed(format!(
-            "{refused}; nothing applied (--force to apply anyway)"
-        )));
-    }
-    if args.check {
-        return if plan.is_empty() {
-            Ok(())
-        } else {
-            Err(Failure::Drift(format!(
-                "{} differs from {} ({} set changes)",
-                destination.zone.name,
-                args.file.display(),
-                plan.steps().len()
-            )))
-        };
-    }
-    if !args.yes {
-        if !plan.is_empty() {
-            output::note("nothing applied (--yes to apply this plan)");
-        }
+        Style::Plain
+    };
+    let shown: Vec<String> = plans
+        .iter()
+        .map(|p| {
+            if args.markdown {
+                render::markdown(p)
+            } else {
+                render::text(p, style)
+            }
+        })
+        .collect();
+    if shown.is_empty() {
         return Ok(());
     }
-    let applied = dns_sync::apply(plan)
-        .await
-        .map_err(|e| Failure::failed(format!("applying: {e}")))?;
-    output::note(&format!(
-        "applied {} changes in {} requests",
-        applied.changes, applied.requests
-    ));
-    Ok(())
+    output::rendered(&shown.join("\n"))
+}
+
+fn refusal(plan: &Plan) -> SyncError {
+    SyncError::Refused {
+        provider: plan.destination().provider.provider_name().to_owned(),
+        zone: plan.destination().zone.name.to_string(),
+        refusals: plan.refusals().to_vec(),
+    }
 }
 
 /// The desired state of `zone` from `path`: a zone file when the name

@@ -19,15 +19,7 @@ struct Server {
 }
 
 async fn server() -> Server {
-    let memory = InMemoryProvider::new();
-    let zone = memory
-        .create_zone(Name::parse("example.com").unwrap())
-        .unwrap();
-    let server = dns_server::ZoneServer::builder(memory.clone())
-        .with_updates(dns_server::UpdatePolicy::loopback())
-        .start()
-        .await
-        .unwrap();
+    let (memory, zone, server) = support::update_server().await;
     Server {
         memory,
         zone,

@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use dns_core::{RecordSet, terminal_safe};
 use serde::Serialize;
 
-use crate::error::Refusal;
+use crate::error::{Refusal, SyncError};
 use crate::plan::{LeftAlone, Plan, Step};
 
 /// How [`text`] marks up a plan.
@@ -201,6 +201,7 @@ pub fn json<'a>(plans: impl IntoIterator<Item = &'a Plan>) -> JsonPlans {
     JsonPlans {
         version: 1,
         plans: plans.into_iter().map(json_plan).collect(),
+        failures: Vec::new(),
     }
 }
 
@@ -211,6 +212,34 @@ pub struct JsonPlans {
     pub version: u32,
     /// One plan per (zone, provider).
     pub plans: Vec<JsonPlan>,
+    /// The (zone, provider) pairs no plan could be computed for, when a
+    /// sync on several providers went on without them; absent when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failures: Vec<JsonFailure>,
+}
+
+impl JsonPlans {
+    /// Adds a provider whose plan failed (see [`crate::plan_all`]).
+    #[must_use]
+    pub fn with_failure(mut self, provider: &str, zone: &str, error: &SyncError) -> Self {
+        self.failures.push(JsonFailure {
+            provider: provider.to_owned(),
+            zone: zone.to_owned(),
+            message: error.to_string(),
+        });
+        self
+    }
+}
+
+/// A (zone, provider) pair without a plan, and why.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct JsonFailure {
+    /// The provider's name.
+    pub provider: String,
+    /// The zone apex, absolute.
+    pub zone: String,
+    /// The error, in words.
+    pub message: String,
 }
 
 /// One plan in JSON.

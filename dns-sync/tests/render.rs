@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use dns_core::{Change, DnsProvider, InMemoryProvider, Name, RData, RecordSet, Zone};
-use dns_sync::{DesiredZone, Destination, Plan, Style, SyncOptions, plan, render};
+use dns_sync::{DesiredZone, Destination, LeftAlone, Plan, Style, SyncOptions, plan, render};
 
 fn name(s: &str) -> Name {
     Name::parse(s).unwrap()
@@ -118,6 +118,74 @@ async fn control_characters_in_record_data_are_escaped_in_text_and_markdown() {
         assert!(!shown.contains('\u{9b}'), "{shown:?}");
         assert!(shown.contains("t.example.com."), "{shown:?}");
     }
+}
+
+/// The in-memory provider, except that its `validate` refuses every TXT
+/// set with a message holding terminal controls: text that reaches the
+/// renderer without passing through a record's presentation form.
+#[derive(Debug)]
+struct HostileValidate(InMemoryProvider);
+
+#[async_trait::async_trait]
+impl DnsProvider for HostileValidate {
+    fn provider_name(&self) -> &str {
+        "hostile"
+    }
+    fn capabilities(&self) -> dns_core::Capabilities {
+        self.0.capabilities()
+    }
+    async fn list_zones(&self) -> dns_core::Result<Vec<Zone>> {
+        self.0.list_zones().await
+    }
+    async fn list_record_sets(&self, zone: &Zone) -> dns_core::Result<Vec<RecordSet>> {
+        self.0.list_record_sets(zone).await
+    }
+    async fn apply_validated(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+    ) -> dns_core::Result<dns_core::ApplyReport> {
+        self.0.apply_validated(zone, changes).await
+    }
+    fn validate(&self, zone: &Zone, changes: &[Change]) -> dns_core::Result<()> {
+        let txt = changes.iter().any(|c| match c {
+            Change::Upsert(set) => set.record_type() == dns_core::RecordType::TXT,
+            _ => false,
+        });
+        if txt {
+            return Err(dns_core::Error::InvalidInput(
+                "no TXT here\u{1b}[2J\u{9b}31m\u{202e}evil".into(),
+            ));
+        }
+        self.0.validate(zone, changes)
+    }
+}
+
+#[tokio::test]
+async fn a_provider_message_with_terminal_controls_is_escaped_in_text_and_markdown() {
+    let memory = InMemoryProvider::new();
+    let zone = memory.create_zone(name("example.com")).unwrap();
+    let d = Destination::new(Arc::new(HostileValidate(memory)), zone);
+    let o = SyncOptions::new("cp".parse().unwrap());
+    let p = plan(&d, &desired([txt("t.example.com", "\"plain\"")]), &o)
+        .await
+        .unwrap();
+    let LeftAlone::Unstorable { reason, .. } = &p.left_alone()[0] else {
+        panic!("{:?}", p.left_alone());
+    };
+    assert!(
+        reason.contains('\u{1b}'),
+        "the message reaches the plan as sent: {reason:?}"
+    );
+    for shown in [render::text(&p, Style::Plain), render::markdown(&p)] {
+        assert!(shown.contains("no TXT here"), "{shown:?}");
+        for c in ['\u{1b}', '\u{9b}', '\u{202e}'] {
+            assert!(!shown.contains(c), "{c:?} in {shown:?}");
+        }
+    }
+    // The colour renderer adds its own escapes, and only those.
+    let coloured = render::text(&p, Style::Colour);
+    assert!(!coloured.contains("\x1b[2J"), "{coloured:?}");
 }
 
 #[tokio::test]

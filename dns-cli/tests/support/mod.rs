@@ -175,3 +175,22 @@ pub(crate) fn cloudflare_env(cmd: &mut Command, endpoint: &str, token: &str) {
     cmd.env("CLOUDFLARE_API_TOKEN", token)
         .env("DNSCTL_ENDPOINT", endpoint);
 }
+
+/// An in-memory zone example.com behind a local server taking RFC 2136
+/// updates from loopback: what `--provider rfc2136` tests write to.
+pub(crate) async fn update_server() -> (
+    dns_core::InMemoryProvider,
+    dns_core::Zone,
+    dns_server::ZoneServer,
+) {
+    let memory = dns_core::InMemoryProvider::new();
+    let zone = memory
+        .create_zone(dns_core::Name::parse("example.com").unwrap())
+        .unwrap();
+    let server = dns_server::ZoneServer::builder(memory.clone())
+        .with_updates(dns_server::UpdatePolicy::loopback())
+        .start()
+        .await
+        .unwrap();
+    (memory, zone, server)
+}
