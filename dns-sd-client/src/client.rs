@@ -48,6 +48,10 @@ pub(crate) struct Inner {
     pub(crate) complete_additionals: bool,
     pub(crate) cache: Cache,
     pub(crate) servers: Vec<SocketAddr>,
+    /// Questions on the network at once, for every caller of this client:
+    /// a wave of thousands sent together overflows the server's receive
+    /// buffer, and each lost datagram costs a timeout and a resend.
+    pub(crate) in_flight: Arc<tokio::sync::Semaphore>,
 }
 
 impl DnsSdClient {
@@ -230,9 +234,10 @@ impl DnsSdClient {
             valid_until: self.now() + crate::cache::FAR_FUTURE,
         };
 
+        let route = Route::for_wave(names.len() * 2);
         let wave2 = names.iter().flat_map(|n| {
             [RecordType::SRV, RecordType::TXT]
-                .map(|t| async move { (t, self.fetch(n, t, Some(bailiwick)).await) })
+                .map(|t| async move { (t, self.fetch_by(n, t, Some(bailiwick), route).await) })
         });
         let answers = join_all(wave2).await;
 
@@ -287,9 +292,10 @@ impl DnsSdClient {
             .filter(|s| !s.is_unavailable())
             .map(|s| s.target.clone())
             .collect();
+        let route = Route::for_wave(hosts.len() * 2);
         let wave3 = hosts.iter().flat_map(|h| {
             [RecordType::A, RecordType::AAAA]
-                .map(|t| async move { (h, t, self.fetch(h, t, Some(bailiwick)).await) })
+                .map(|t| async move { (h, t, self.fetch_by(h, t, Some(bailiwick), route).await) })
         });
         let mut addresses: BTreeMap<Name, Vec<IpAddr>> = BTreeMap::new();
         for (host, rtype, result) in join_all(wave3).await {
@@ -346,14 +352,26 @@ impl DnsSdClient {
         rtype: RecordType,
         bailiwick: Option<&Name>,
     ) -> Result<Fresh> {
+        self.fetch_by(name, rtype, bailiwick, Route::Default).await
+    }
+
+    /// [`fetch`](Self::fetch), sent the way `route` says.
+    async fn fetch_by(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        bailiwick: Option<&Name>,
+        route: Route,
+    ) -> Result<Fresh> {
         let cache = &self.inner.cache;
         if let Some(hit) = cache.get(name, rtype) {
             return Ok(hit);
         }
-        let response = self.ask(name, rtype).await?;
+        let response = self.ask(name, rtype, route).await?;
         if let Some(zone) = bailiwick {
             let wanted = additionals::wanted_next(name, rtype, &response);
-            self.file_additionals(&wanted, response.additionals, zone);
+            let complete = self.inner.complete_additionals || response.additionals_complete;
+            self.file_additionals(&wanted, response.additionals, zone, complete);
         }
         Ok(cache.insert(name, rtype, response.answer, response.ttl, Source::Answer))
     }
@@ -361,19 +379,27 @@ impl DnsSdClient {
     /// Asks the servers in order until one gives an answer (records or a
     /// negative answer). PTR questions go to the browse resolver, and back
     /// to the UDP one when a TCP connection cannot be made.
-    async fn ask(&self, name: &Name, rtype: RecordType) -> Result<transport::Response> {
+    async fn ask(
+        &self,
+        name: &Name,
+        rtype: RecordType,
+        route: Route,
+    ) -> Result<transport::Response> {
+        // The semaphore is never closed, so a permit always comes.
+        let _permit = self.inner.in_flight.acquire().await.ok();
+        let by_browse = rtype == RecordType::PTR || route == Route::Stream;
         let mut last = None;
         for server in &self.inner.resolvers {
-            let mut result = if rtype == RecordType::PTR {
-                transport::query(&server.browse, name, rtype).await
+            let mut result = if by_browse {
+                transport::query(&server.browse, name, rtype, server.browse_is_tcp).await
             } else {
-                transport::query(&server.resolver, name, rtype).await
+                transport::query(&server.resolver, name, rtype, server.tcp_only).await
             };
-            if rtype == RecordType::PTR
+            if by_browse
                 && server.browse_is_separate
                 && matches!(result, Err(Error::Transport { .. }))
             {
-                result = transport::query(&server.resolver, name, rtype).await;
+                result = transport::query(&server.resolver, name, rtype, server.tcp_only).await;
             }
             match result {
                 Err(
@@ -394,19 +420,21 @@ impl DnsSdClient {
     /// additional section is dropped, so a server cannot fill the cache
     /// with answers to questions nobody asked.
     ///
-    /// With `complete_additionals` (opt-in), a host that came with addresses
-    /// of one family only is taken to have none of the other (cached as "no
-    /// data" for as long as the addresses that came): RFC 6763 section 12.1
-    /// asks servers to add *all* address records of a target, and without
-    /// this every IPv4-only host costs an AAAA round trip. It is not the
-    /// default because a server short of space drops additional records
-    /// silently (RFC 2181 section 9), and a recursive server adds whatever
-    /// it has cached; either would hide addresses.
+    /// When `complete` holds, a host that came with addresses of one family
+    /// only is taken to have none of the other (cached as "no data" for as
+    /// long as the addresses that came): RFC 6763 section 12.2 asks servers
+    /// to add *all* address records of a target, and without this every
+    /// IPv4-only host costs an AAAA question. It holds when the answer
+    /// shows it (authoritative, not truncated, room to spare; see
+    /// `transport::additionals_complete`), or for every answer with
+    /// `complete_additionals` (opt-in), which also trusts recursive servers
+    /// and full messages.
     fn file_additionals(
         &self,
         wanted: &BTreeSet<(Name, RecordType)>,
         additionals: Vec<crate::transport::ExtraSet>,
         zone: &Name,
+        complete: bool,
     ) {
         let cache = &self.inner.cache;
         let mut families: BTreeMap<Name, (Option<u32>, Option<u32>)> = BTreeMap::new();
@@ -431,7 +459,7 @@ impl DnsSdClient {
                 Source::Additional,
             );
         }
-        if !self.inner.complete_additionals {
+        if !complete {
             return;
         }
         for (host, seen) in families {
@@ -456,6 +484,40 @@ pub(crate) struct ServerResolvers {
     pub(crate) browse: TokioResolver,
     /// Whether `browse` is a separate TCP-only resolver.
     pub(crate) browse_is_separate: bool,
+    /// Whether `browse` sends over TCP only.
+    pub(crate) browse_is_tcp: bool,
+    /// Whether `resolver` sends over TCP only.
+    pub(crate) tcp_only: bool,
+}
+
+/// How a question travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    /// By the resolver for its type: PTR by the browse resolver (TCP by
+    /// default), the rest over UDP with TCP on truncation.
+    Default,
+    /// Over the browse resolver's TCP connection, pipelined (RFC 7766).
+    Stream,
+}
+
+/// A wave with at least this many questions goes over TCP.
+const STREAM_WAVE: usize = 32;
+
+impl Route {
+    /// Large waves go over the TCP connection the PTR question opened:
+    /// thousands of datagrams at once are what overflows a server's
+    /// receive buffer, one pipelined connection carries them without loss
+    /// or resend, and an answer over TCP is never cut short, so its
+    /// additional section is complete (which saves the address questions;
+    /// see `transport::additionals_complete`). Small waves stay on UDP,
+    /// where there is no connection to wait for.
+    fn for_wave(questions: usize) -> Self {
+        if questions >= STREAM_WAVE {
+            Self::Stream
+        } else {
+            Self::Default
+        }
+    }
 }
 
 /// What waves two and three found.

@@ -15,6 +15,11 @@ use crate::client::{DnsSdClient, Inner, ServerResolvers};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 
+/// Questions on the network at once by default: far below the few hundred
+/// datagrams a name server's default receive buffer holds, and enough to
+/// keep a 5 ms path busy (128 questions per round trip).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 128;
+
 /// Builds a [`DnsSdClient`].
 ///
 /// Without [`with_name_server`](Self::with_name_server) the servers come
@@ -44,6 +49,7 @@ pub struct ClientBuilder {
     tcp_only: bool,
     browse_over_tcp: bool,
     complete_additionals: bool,
+    max_in_flight: usize,
     limits: Limits,
     clock: Arc<dyn Clock>,
 }
@@ -68,6 +74,7 @@ impl ClientBuilder {
             tcp_only: false,
             browse_over_tcp: true,
             complete_additionals: false,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
             limits: Limits {
                 capacity: 4_096,
                 max_ttl: Duration::from_secs(86_400),
@@ -144,6 +151,19 @@ impl ClientBuilder {
     /// silently and a recursive server adds whatever it has cached.
     pub fn with_complete_additionals(mut self, trust: bool) -> Self {
         self.complete_additionals = trust;
+        self
+    }
+
+    /// The most questions this client (and its clones) has on the network
+    /// at once (default [`DEFAULT_MAX_IN_FLIGHT`]; at least 1). Discovery of
+    /// a large service asks two questions per instance in one wave; sent
+    /// all at once, a thousand instances overflow a name server's receive
+    /// buffer, and every datagram lost costs a timeout and a resend. The
+    /// rest wait for a free slot, so a wave still takes one round trip per
+    /// this many questions. Each question keeps its own timeout and
+    /// attempts, counted from when it is sent.
+    pub fn with_max_in_flight(mut self, questions: usize) -> Self {
+        self.max_in_flight = questions.max(1);
         self
     }
 
@@ -239,6 +259,8 @@ impl ClientBuilder {
                 resolver,
                 browse,
                 browse_is_separate: self.browse_over_tcp && !self.tcp_only,
+                browse_is_tcp: self.browse_over_tcp || self.tcp_only,
+                tcp_only: self.tcp_only,
             });
         }
         Ok(DnsSdClient::from_inner(Inner {
@@ -246,6 +268,7 @@ impl ClientBuilder {
             complete_additionals: self.complete_additionals,
             cache: Cache::new(self.limits, self.clock),
             servers: self.servers,
+            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(self.max_in_flight)),
         }))
     }
 }

@@ -13,6 +13,21 @@
 //! Answers are cached by (name, type) within their TTLs, negative answers
 //! included, with a bound on the number of entries.
 //!
+//! # Large services
+//!
+//! At most [`DEFAULT_MAX_IN_FLIGHT`] questions are on the network at once
+//! ([`ClientBuilder::with_max_in_flight`]), and a discovery wave of 32
+//! questions or more goes over the TCP connection the PTR question opened,
+//! pipelined (RFC 7766), instead of as thousands of datagrams that overflow
+//! the server's receive buffer. The address question of the family an SRV
+//! answer did not bring is asked only where such records can exist: an
+//! answer that came over TCP, small, untruncated and authoritative holds
+//! every address record of its targets (RFC 6763 section 12.2; nothing made
+//! the server leave any out), so a host that came with A records only has
+//! no AAAA records. Over UDP nothing proves that (a server short of space
+//! drops additional sets silently), so there the other family is asked,
+//! unless [`ClientBuilder::with_complete_additionals`] says to trust it.
+//!
 //! # What is not taken on trust
 //!
 //! Answers come from the network, so discovery checks them before use
@@ -58,7 +73,7 @@ mod watch;
 pub use cache::CacheStats;
 pub use client::DnsSdClient;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use config::ClientBuilder;
+pub use config::{ClientBuilder, DEFAULT_MAX_IN_FLIGHT};
 pub use error::{Error, Result};
 pub use failover::{Attempt, Connected, FailoverError, failover};
 pub use instance::{Candidate, Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};

@@ -33,6 +33,33 @@ pub(crate) struct Response {
     /// negative TTL of RFC 2308; 0 when the server gave no SOA).
     pub(crate) ttl: u32,
     pub(crate) additionals: Vec<ExtraSet>,
+    /// Whether the additional section can be taken as complete for the
+    /// hosts it has addresses of (see [`additionals_complete`]).
+    pub(crate) additionals_complete: bool,
+}
+
+/// The largest answer (octets) whose additional section counts as complete
+/// when it came over TCP: far below the 65,535 a TCP message may hold, so a
+/// set the server left out would have had to be larger than any answer to
+/// the question for that set itself.
+const SMALL_ANSWER: usize = 4_096;
+
+/// Whether a server that put some of a host's addresses in the additional
+/// section put all of them there. RFC 6763 section 12.2 asks servers to add
+/// every address record of an SRV target, but a server short of space
+/// drops additional sets silently (RFC 2181 section 9), whatever their
+/// size, so over UDP nothing proves the section complete. It is complete
+/// when the answer came over TCP, is small ([`SMALL_ANSWER`]), was not
+/// truncated, and came from a server speaking for the zone (AA): a
+/// recursive server adds whatever it has cached.
+fn additionals_complete(message: &hickory_proto::op::Message, over_tcp: bool) -> bool {
+    use hickory_proto::serialize::binary::BinEncodable;
+    over_tcp
+        && message.metadata.authoritative
+        && !message.metadata.truncation
+        && message
+            .to_bytes()
+            .is_ok_and(|octets| octets.len() <= SMALL_ANSWER)
 }
 
 /// CNAME links followed before giving up, as resolvers commonly allow.
@@ -53,6 +80,7 @@ pub(crate) async fn query(
     resolver: &TokioResolver,
     name: &Name,
     rtype: RecordType,
+    over_tcp: bool,
 ) -> Result<Response> {
     let mut chain = Chain::new(name, rtype);
     loop {
@@ -97,11 +125,14 @@ pub(crate) async fn query(
             ttl = ttl.min(ttl_of(r));
         }
         let additionals = group(lookup.additionals());
+        let additionals_complete =
+            !additionals.is_empty() && additionals_complete(lookup.message(), over_tcp);
         if !values.is_empty() {
             let response = Response {
                 answer: Answer::Records(values.into()),
                 ttl,
                 additionals,
+                additionals_complete,
             };
             return Ok(chain.finish(response));
         }
@@ -112,6 +143,7 @@ pub(crate) async fn query(
                 answer: Answer::NoData,
                 ttl: 0,
                 additionals,
+                additionals_complete,
             };
             return Ok(chain.finish(response));
         }
@@ -230,6 +262,7 @@ fn negative_or_error(e: NetError, name: &Name, rtype: RecordType) -> Result<Resp
                 answer,
                 ttl,
                 additionals: Vec::new(),
+                additionals_complete: false,
             })
         }
         NetError::Dns(DnsError::ResponseCode(code)) => Err(Error::Server {

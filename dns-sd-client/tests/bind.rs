@@ -385,3 +385,124 @@ async fn nsupdate_shows_up_in_watch() {
         other => panic!("expected the printer removed: {other:?}"),
     }
 }
+
+/// `_scale._tcp`: 40 instances on IPv4-only hosts, one on a dual-stack host
+/// and one on a host with 60 AAAA records (more than a UDP answer's
+/// additional section could carry).
+fn scale_zone() -> Vec<RecordSet> {
+    let soa = RData::parse(
+        RecordType::SOA,
+        "ns1.dnssd.test. hostmaster.dnssd.test. 1 3600 600 86400 1",
+    )
+    .unwrap();
+    let mut sets = vec![
+        set("@", 300, [soa]),
+        set("@", 300, [RData::NS(name("ns1"))]),
+        set("ns1", 300, [a("127.0.0.1")]),
+    ];
+    let mut ptrs = Vec::new();
+    for i in 0..42u16 {
+        let instance = format!("i{i}._scale._tcp");
+        let host = format!("h{i}");
+        ptrs.push(RData::PTR(name(&instance)));
+        sets.push(set(&instance, 60, [srv(0, 0, 9000 + i, &host)]));
+        sets.push(set(
+            &instance,
+            60,
+            [RData::TXT(Txt::new([format!("n={i}").as_bytes()]).unwrap())],
+        ));
+        sets.push(set(&host, 60, [a(&format!("192.0.2.{}", i + 1))]));
+    }
+    sets.push(set(
+        "h40",
+        60,
+        [RData::AAAA("2001:db8::40".parse().unwrap())],
+    ));
+    let many: Vec<RData> = (1..=60u16)
+        .map(|i| RData::AAAA(format!("2001:db8:41::{i:x}").parse().unwrap()))
+        .collect();
+    sets.push(set("h41", 60, many));
+    sets.push(set("_scale._tcp", 60, ptrs));
+    sets
+}
+
+/// Concurrent queries at the proxy at most, from its log.
+fn most_in_flight(log: &[dns_testkit::QueryLogEntry]) -> usize {
+    log.iter()
+        .map(|q| {
+            log.iter()
+                .filter(|o| o.received <= q.received && o.answered.is_none_or(|a| a > q.received))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+/// A large wave goes over the PTR question's TCP connection, whose small
+/// authoritative answers bring every address of their targets: BIND adds
+/// them (RFC 6763 section 12.2), so no address question is asked and
+/// discovery is two round trips, IPv6 addresses included.
+#[tokio::test]
+async fn a_large_service_is_two_round_trips_over_tcp_against_bind() {
+    let mut bind = Bind::start(&scale_zone());
+    bind.ready().await;
+    let proxy = dns_testkit::DelayProxy::start(bind.addr, Duration::from_millis(20))
+        .await
+        .unwrap();
+    let discover = |client: DnsSdClient| async move {
+        let found = client
+            .discover(&"_scale._tcp".parse().unwrap(), &Name::parse(ZONE).unwrap())
+            .await
+            .unwrap();
+        assert!(found.is_complete(), "{:?}", found.failures);
+        assert_eq!(found.instances.len(), 42);
+        found
+    };
+    let builder = || {
+        DnsSdClient::builder()
+            .with_name_server(proxy.addr())
+            .with_timeout(Duration::from_secs(2))
+            .with_cache_size(4_096)
+    };
+
+    let found = discover(builder().build().unwrap()).await;
+    let v6 = |label: &str| {
+        found.instance(label).unwrap().targets[0]
+            .addresses
+            .iter()
+            .filter(|a| a.is_ipv6())
+            .count()
+    };
+    assert_eq!((v6("i0"), v6("i40"), v6("i41")), (0, 1, 60));
+    assert_eq!(found.instance("i7").unwrap().targets[0].port(), 9007);
+    let log = proxy.log();
+    let of = |t: RecordType| {
+        log.iter()
+            .filter(|q| q.record_type == t)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (of(RecordType::SRV).len(), of(RecordType::TXT).len()),
+        (42, 42)
+    );
+    assert!(
+        of(RecordType::A).is_empty() && of(RecordType::AAAA).is_empty(),
+        "{} address questions",
+        of(RecordType::A).len() + of(RecordType::AAAA).len()
+    );
+    assert!(
+        log.iter()
+            .all(|q| q.transport == dns_testkit::Transport::Tcp),
+        "every question over TCP"
+    );
+    assert_eq!(proxy.round_trips(), 2);
+
+    // The in-flight bound holds on the wire, and still nothing is lost.
+    proxy.reset();
+    discover(builder().with_max_in_flight(8).build().unwrap()).await;
+    let log = proxy.log();
+    assert_eq!(log.len(), 1 + 84, "no question resent");
+    assert!(most_in_flight(&log) <= 8, "{}", most_in_flight(&log));
+    // The PTR question, then 84 questions 8 at a time.
+    assert!(proxy.round_trips() > 84 / 8, "{}", proxy.round_trips());
+}
