@@ -505,4 +505,17 @@ async fn a_large_service_is_two_round_trips_over_tcp_against_bind() {
     assert!(most_in_flight(&log) <= 8, "{}", most_in_flight(&log));
     // The PTR question, then 84 questions 8 at a time.
     assert!(proxy.round_trips() > 84 / 8, "{}", proxy.round_trips());
+
+    // Straight to BIND (the proxy opens a connection per question): the
+    // wave is pipelined on one connection, and BIND answers it all.
+    let direct = DnsSdClient::builder()
+        .with_name_server(bind.addr)
+        .with_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let found = discover(direct).await;
+    assert_eq!(
+        found.instance("i41").unwrap().targets[0].addresses.len(),
+        61
+    );
 }
