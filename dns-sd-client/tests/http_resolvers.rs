@@ -132,20 +132,22 @@ impl Fixture {
         SrvResolver::new(client)
     }
 
-    /// alpha (priority 0) and beta (priority 10), each on its own port;
-    /// alpha's server runs only when `alpha_up`.
-    async fn alpha_and_beta(&self, alpha_up: bool) -> (u16, u16) {
-        let alpha_port = if alpha_up {
-            web_server("alpha").await
+    /// primary (priority 0) and "Backup Server" (priority 10), each on its
+    /// own port; the primary's server runs only when `primary_up`. The
+    /// backup's name sorts first, so only ordering by priority puts the
+    /// primary ahead of it.
+    async fn primary_and_backup(&self, primary_up: bool) -> (u16, u16) {
+        let primary_port = if primary_up {
+            web_server("primary").await
         } else {
             closed_port().await
         };
-        let beta_port = web_server("beta").await;
-        self.register("alpha", "alpha.example.test", alpha_port, 0, 1)
+        let backup_port = web_server("backup").await;
+        self.register("primary", "primary.example.test", primary_port, 0, 1)
             .await;
-        self.register("Beta Server", "beta.example.test", beta_port, 10, 1)
+        self.register("Backup Server", "backup.example.test", backup_port, 10, 1)
             .await;
-        (alpha_port, beta_port)
+        (primary_port, backup_port)
     }
 }
 
@@ -190,7 +192,7 @@ fn dns_sd_error<'a>(mut error: &'a (dyn StdError + 'static)) -> Option<&'a Error
 #[tokio::test]
 async fn reqwest_service_url_without_port_reaches_srv_port() {
     let f = Fixture::new().await;
-    f.alpha_and_beta(true).await;
+    f.primary_and_backup(true).await;
     let client = reqwest_client(f.resolver());
     // Priority 0 comes first every time, on its own port (not 80).
     for _ in 0..5 {
@@ -198,7 +200,7 @@ async fn reqwest_service_url_without_port_reaches_srv_port() {
             get(&client, "http://_http._tcp.example.test/")
                 .await
                 .unwrap(),
-            "alpha"
+            "primary"
         );
     }
 }
@@ -206,39 +208,39 @@ async fn reqwest_service_url_without_port_reaches_srv_port() {
 #[tokio::test]
 async fn reqwest_fails_over_to_next_priority_when_first_is_down() {
     let f = Fixture::new().await;
-    let (alpha_port, beta_port) = f.alpha_and_beta(false).await;
+    let (primary_port, backup_port) = f.primary_and_backup(false).await;
     let resolver = f.resolver();
-    // The order given to reqwest still starts with the dead alpha...
+    // The order given to reqwest still starts with the dead primary...
     let addrs = resolver
         .resolve_host("_http._tcp.example.test")
         .await
         .unwrap();
     let ports: Vec<u16> = addrs.iter().map(SocketAddr::port).collect();
-    assert_eq!(ports, [alpha_port, beta_port]);
-    // ...and reqwest moves on to beta when alpha refuses the connection.
+    assert_eq!(ports, [primary_port, backup_port]);
+    // ...and reqwest moves on to backup when primary refuses the connection.
     let client = reqwest_client(resolver);
     assert_eq!(
         get(&client, "http://_http._tcp.example.test/")
             .await
             .unwrap(),
-        "beta"
+        "backup"
     );
 }
 
 #[tokio::test]
 async fn reqwest_explicit_url_port_wins_over_srv_port() {
     let f = Fixture::new().await;
-    let (_, beta_port) = f.alpha_and_beta(true).await;
+    let (_, backup_port) = f.primary_and_backup(true).await;
     let client = reqwest_client(f.resolver());
-    // alpha's address (first by priority) with the URL's port: beta's server.
-    let url = format!("http://_http._tcp.example.test:{beta_port}/");
-    assert_eq!(get(&client, &url).await.unwrap(), "beta");
+    // primary's address (first by priority) with the URL's port: backup's server.
+    let url = format!("http://_http._tcp.example.test:{backup_port}/");
+    assert_eq!(get(&client, &url).await.unwrap(), "backup");
 }
 
 #[tokio::test]
 async fn reqwest_plain_host_falls_through_to_system_resolver() {
     let f = Fixture::new().await;
-    f.alpha_and_beta(true).await;
+    f.primary_and_backup(true).await;
     let port = web_server("plain").await;
     let resolver = f.resolver();
     // /etc/hosts knows localhost; port 0 lets reqwest apply the URL's port.
@@ -268,25 +270,29 @@ async fn fall_through_to_the_client_uses_its_name_servers() {
 #[tokio::test]
 async fn reqwest_alias_reaches_the_instance_it_names() {
     let f = Fixture::new().await;
-    f.alpha_and_beta(true).await;
-    // "Beta Server" has a space: no URL host can spell it, an alias can.
-    let beta = name("Beta\\032Server._http._tcp.example.test");
-    let resolver = f.resolver().with_alias("API.Internal", beta);
+    f.primary_and_backup(true).await;
+    // "Backup Server" has a space: no URL host can spell it, an alias can.
+    let backup = name("Backup\\032Server._http._tcp.example.test");
+    let resolver = f.resolver().with_alias("API.Internal", backup);
     let client = reqwest_client(resolver);
-    // Beta although alpha has the lower priority: the alias names beta.
-    assert_eq!(get(&client, "http://api.internal/").await.unwrap(), "beta");
+    // The backup although the primary has the lower priority: the alias
+    // names the backup.
+    assert_eq!(
+        get(&client, "http://api.internal/").await.unwrap(),
+        "backup"
+    );
 }
 
 #[tokio::test]
 async fn host_shaped_instance_name_resolves_as_instance() {
     let f = Fixture::new().await;
-    f.alpha_and_beta(true).await;
+    f.primary_and_backup(true).await;
     let client = reqwest_client(f.resolver());
     assert_eq!(
-        get(&client, "http://alpha._http._tcp.example.test/")
+        get(&client, "http://primary._http._tcp.example.test/")
             .await
             .unwrap(),
-        "alpha"
+        "primary"
     );
 }
 
@@ -312,7 +318,7 @@ async fn plain_srv_records_without_ptr_work() {
 #[tokio::test]
 async fn reqwest_unknown_service_is_an_error_naming_it() {
     let f = Fixture::new().await;
-    f.alpha_and_beta(true).await;
+    f.primary_and_backup(true).await;
     let resolver = f.resolver();
     let error = resolver
         .resolve_host("_nope._tcp.example.test")
@@ -365,30 +371,30 @@ async fn deliberately_unavailable_service_is_an_error() {
 #[tokio::test]
 async fn hyper_util_service_url_reaches_srv_port_and_fails_over() {
     let f = Fixture::new().await;
-    f.alpha_and_beta(false).await;
+    f.primary_and_backup(false).await;
     let client = hyper_client(f.resolver());
     assert_eq!(
         hyper_get(&client, "http://_http._tcp.example.test/")
             .await
             .unwrap(),
-        "beta"
+        "backup"
     );
 }
 
 #[tokio::test]
 async fn hyper_util_srv_port_plain_host_and_unknown_service() {
     let f = Fixture::new().await;
-    let (_, beta_port) = f.alpha_and_beta(true).await;
+    let (_, backup_port) = f.primary_and_backup(true).await;
     let plain = web_server("plain").await;
     let client = hyper_client(f.resolver());
     assert_eq!(
         hyper_get(&client, "http://_http._tcp.example.test/")
             .await
             .unwrap(),
-        "alpha"
+        "primary"
     );
-    let explicit = format!("http://_http._tcp.example.test:{beta_port}/");
-    assert_eq!(hyper_get(&client, &explicit).await.unwrap(), "beta");
+    let explicit = format!("http://_http._tcp.example.test:{backup_port}/");
+    assert_eq!(hyper_get(&client, &explicit).await.unwrap(), "backup");
     let local = format!("http://localhost:{plain}/");
     assert_eq!(hyper_get(&client, &local).await.unwrap(), "plain");
 
