@@ -58,15 +58,54 @@ pub enum Error {
         /// What went wrong, from the DNS library.
         message: String,
     },
+
+    /// A service or instance name was resolved for a connection (by
+    /// `SrvResolver`) and gave no address to connect to.
+    #[error("{name}: {reason}")]
+    NoAddress {
+        /// The service or instance name, after alias lookup.
+        name: Name,
+        /// What was missing.
+        reason: NoAddressReason,
+    },
+
+    /// The system resolver (`getaddrinfo`, which reads /etc/hosts) could
+    /// not resolve a host that is not a DNS-SD name.
+    #[error("system resolver: {host}: {message}")]
+    SystemResolver {
+        /// The host, as the URL spelled it.
+        host: String,
+        /// What the operating system said.
+        message: String,
+    },
+}
+
+/// Why a name gave no address to connect to (see [`Error::NoAddress`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NoAddressReason {
+    /// No instance is listed (no PTR record), and there is no SRV record at
+    /// the name either.
+    #[error("no instances and no SRV records")]
+    NoInstances,
+    /// The only SRV targets are ".": RFC 2782's "decidedly not available".
+    #[error("the service is deliberately unavailable (SRV target \".\")")]
+    Unavailable,
+    /// Targets exist, but none has an address (or every address lookup
+    /// failed).
+    #[error("no SRV target has an address")]
+    NoAddresses,
 }
 
 impl Error {
     /// Whether asking again later may succeed (timeouts, transport errors,
-    /// SERVFAIL); bad input, configuration, missing records and refusals are
-    /// not retryable.
+    /// SERVFAIL, the system resolver, targets without addresses); bad input,
+    /// configuration, missing records, deliberately unavailable services and
+    /// refusals are not retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Timeout { .. } | Self::Transport { .. } | Self::SystemResolver { .. } => true,
+            Self::NoAddress { reason, .. } => *reason == NoAddressReason::NoAddresses,
             Self::Server { code, .. } => code.eq_ignore_ascii_case("SERVFAIL"),
             Self::InvalidInput(_) | Self::Config(_) | Self::NotFound { .. } => false,
         }

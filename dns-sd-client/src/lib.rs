@@ -9,6 +9,10 @@
 //! * [`order`], [`pick`] and [`expected_shares`]: RFC 2782 selection with
 //!   weights honoured exactly, and an injectable random number generator.
 //! * [`failover`]: try targets in RFC 2782 order until one works.
+//! * `SrvResolver` (features `reqwest`, `hyper-util`): reqwest and hyper
+//!   URLs naming a DNS-SD service (`http://_http._tcp.example.com/`) connect
+//!   to its instances in RFC 2782 order, on their SRV ports; see
+//!   `http_resolver`.
 //!
 //! Answers are cached by (name, type) within their TTLs, negative answers
 //! included, with a bound on the number of entries.
@@ -63,6 +67,9 @@ mod clock;
 mod config;
 mod error;
 mod failover;
+#[cfg(any(feature = "reqwest", feature = "hyper-util"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "reqwest", feature = "hyper-util"))))]
+pub mod http_resolver;
 mod instance;
 mod ptr_targets;
 pub mod select;
@@ -74,8 +81,11 @@ pub use cache::CacheStats;
 pub use client::DnsSdClient;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientBuilder, DEFAULT_MAX_IN_FLIGHT};
-pub use error::{Error, Result};
+pub use error::{Error, NoAddressReason, Result};
 pub use failover::{Attempt, Connected, FailoverError, failover};
+#[cfg(any(feature = "reqwest", feature = "hyper-util"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "reqwest", feature = "hyper-util"))))]
+pub use http_resolver::{FallThrough, SrvResolver};
 pub use instance::{Candidate, Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
 pub use select::{Order, Selection, SrvRecord, expected_shares, order, pick};
 pub use watch::{WatchEvent, WatchOptions};
