@@ -46,12 +46,18 @@ mod cache;
 mod client;
 mod clock;
 mod config;
+#[cfg(feature = "tower")]
+mod endpoint_set;
+#[cfg(feature = "tower")]
+mod endpoints;
 mod error;
 mod failover;
 mod instance;
 mod ptr_targets;
 pub mod select;
 mod srv_checks;
+#[cfg(feature = "tonic")]
+mod tonic_channel;
 mod transport;
 mod watch;
 
@@ -59,9 +65,15 @@ pub use cache::CacheStats;
 pub use client::DnsSdClient;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::ClientBuilder;
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use endpoints::{Endpoint, EndpointKey, EndpointOptions, EndpointStream};
 pub use error::{Error, Result};
 pub use failover::{Attempt, Connected, FailoverError, failover};
 pub use instance::{Candidate, Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub use tonic_channel::{BoxError, balanced_channel, feed_channel, http_endpoint};
 pub use select::{Order, Selection, SrvRecord, expected_shares, order, pick};
 pub use watch::{WatchEvent, WatchOptions};
 
