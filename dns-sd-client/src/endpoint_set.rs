@@ -119,9 +119,11 @@ pub(crate) fn copies(weight: u16, heaviest: u16, max_copies: u16) -> u16 {
     if max_copies <= 1 || weight == 0 || heaviest == 0 {
         return 1;
     }
-    let scaled = (u32::from(weight) * u32::from(max_copies) + u32::from(heaviest) / 2)
-        / u32::from(heaviest);
-    u16::try_from(scaled).unwrap_or(max_copies).clamp(1, max_copies)
+    let scaled =
+        (u32::from(weight) * u32::from(max_copies) + u32::from(heaviest) / 2) / u32::from(heaviest);
+    u16::try_from(scaled)
+        .unwrap_or(max_copies)
+        .clamp(1, max_copies)
 }
 
 #[cfg(test)]

@@ -71,10 +71,10 @@ pub use endpoints::{Endpoint, EndpointKey, EndpointOptions, EndpointStream};
 pub use error::{Error, Result};
 pub use failover::{Attempt, Connected, FailoverError, failover};
 pub use instance::{Candidate, Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
+pub use select::{Order, Selection, SrvRecord, expected_shares, order, pick};
 #[cfg(feature = "tonic")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
 pub use tonic_channel::{BoxError, balanced_channel, feed_channel, http_endpoint};
-pub use select::{Order, Selection, SrvRecord, expected_shares, order, pick};
 pub use watch::{WatchEvent, WatchOptions};
 
 /// The workspace README's examples compile (checked by `cargo test --doc`;
