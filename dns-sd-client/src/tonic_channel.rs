@@ -5,8 +5,8 @@ use std::convert::Infallible;
 use std::fmt::Display;
 use std::pin::pin;
 
-use futures::StreamExt;
 use futures::future::{Either, select};
+use futures::{Stream, StreamExt};
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
@@ -22,7 +22,8 @@ const CAPACITY: usize = 64;
 /// An error of [`http_endpoint`] or of a caller's own endpoint builder.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Forwards endpoint changes to the sender of
+/// Forwards endpoint changes (an [`EndpointStream`], or one filtered or
+/// watched on the way) to the sender of
 /// [`Channel::balance_channel`], turning each inserted [`Endpoint`] into a
 /// tonic endpoint with `make_endpoint` (where TLS, timeouts or an origin
 /// are set; [`http_endpoint`] is the plain-text default).
@@ -30,11 +31,12 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// An endpoint `make_endpoint` refuses is logged and left out (and so is
 /// its later Remove). Returns when the channel is dropped (its receiver
 /// closes) or the stream ends.
-pub async fn feed_channel<F, E>(
-    mut endpoints: EndpointStream,
+pub async fn feed_channel<S, F, E>(
+    mut endpoints: S,
     sender: Sender<ChannelChange<EndpointKey, tonic::transport::Endpoint>>,
     mut make_endpoint: F,
 ) where
+    S: Stream<Item = Result<Change<EndpointKey, Endpoint>, Infallible>> + Unpin,
     F: FnMut(&Endpoint) -> Result<tonic::transport::Endpoint, E>,
     E: Display,
 {
