@@ -9,6 +9,10 @@
 //! * [`order`], [`pick`] and [`expected_shares`]: RFC 2782 selection with
 //!   weights honoured exactly, and an injectable random number generator.
 //! * [`failover`]: try targets in RFC 2782 order until one works.
+//! * With feature `tower`, `DnsSdClient::discover_endpoints`: a service's
+//!   endpoints as a `tower::discover::Discover` stream; with feature
+//!   `tonic`, a tonic balanced channel fed by it (see "tower and tonic"
+//!   above).
 //!
 //! Answers are cached by (name, type) within their TTLs, negative answers
 //! included, with a bound on the number of entries.

@@ -393,3 +393,52 @@ async fn weight_copies_make_p2c_follow_srv_weights() {
         );
     }
 }
+
+#[cfg(feature = "tonic")]
+#[tokio::test]
+async fn feed_channel_leaves_out_refused_endpoints_and_stops_with_the_channel() {
+    use tonic::transport::channel::Change as ChannelChange;
+
+    let f = Fixture::new().await;
+    let a = f.instance("a", target("a.example.com", 10, "192.0.2.1"));
+    let b = f.instance("b", target("b.example.com", 20, "192.0.2.2"));
+    f.registry.register(&a).await.unwrap();
+    f.registry.register(&b).await.unwrap();
+    let (sender, mut receiver) = tokio::sync::mpsc::channel(16);
+    // Refuses b: neither its Insert nor its Remove may reach the channel.
+    let feeder = tokio::spawn(dns_sd_client::feed_channel(
+        f.endpoints(1),
+        sender,
+        |endpoint: &Endpoint| {
+            if endpoint.target.port() == 20 {
+                Err("refused")
+            } else {
+                Ok(dns_sd_client::http_endpoint(endpoint).unwrap())
+            }
+        },
+    ));
+    let next = async |receiver: &mut tokio::sync::mpsc::Receiver<_>| {
+        tokio::time::timeout(Duration::from_secs(20), receiver.recv())
+            .await
+            .expect("a change within 20 s")
+            .expect("the feeder goes on")
+    };
+    match next(&mut receiver).await {
+        ChannelChange::Insert(key, endpoint) => {
+            assert_eq!(key.port(), 10);
+            assert_eq!(endpoint.uri().to_string(), "http://192.0.2.1:10/");
+        }
+        ChannelChange::Remove(key) => panic!("{key:?}"),
+    }
+    f.registry.deregister(&b).await.unwrap();
+    f.registry.deregister(&a).await.unwrap();
+    match next(&mut receiver).await {
+        ChannelChange::Remove(key) => assert_eq!(key.port(), 10),
+        ChannelChange::Insert(key, _) => panic!("{key:?}"),
+    }
+    drop(receiver);
+    tokio::time::timeout(Duration::from_secs(20), feeder)
+        .await
+        .expect("the feeder ends once the channel is gone")
+        .unwrap();
+}
