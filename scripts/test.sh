@@ -122,6 +122,7 @@ cargo package --workspace --exclude dns-examples --exclude dns-e2e --no-verify -
 step "main job (quickstart) and example smoke runs"
 cargo run --quiet -p dns-sd-client --example quickstart >/dev/null
 cargo run --quiet -p dns-sd-client --example reqwest_srv --features reqwest >/dev/null
+cargo run --quiet -p dns-sd-client --example tonic_balance --features tonic >/dev/null
 cargo run --quiet -p dns-sd-registry --example registry >/dev/null
 for example in route53_service_group cloudflare_round_robin discover_and_call sync_control_plane; do
     cargo run --quiet -p dns-examples --example "$example" >/dev/null

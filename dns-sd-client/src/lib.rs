@@ -13,6 +13,10 @@
 //!   URLs naming a DNS-SD service (`http://_http._tcp.example.com/`) connect
 //!   to its instances in RFC 2782 order, on their SRV ports; see
 //!   `http_resolver`.
+//! * With feature `tower`, `DnsSdClient::discover_endpoints`: a service's
+//!   endpoints as a `tower::discover::Discover` stream; with feature
+//!   `tonic`, a tonic balanced channel fed by it (see "tower and tonic"
+//!   above).
 //!
 //! Answers are cached by (name, type) within their TTLs, negative answers
 //! included, with a bound on the number of entries.
@@ -65,6 +69,10 @@ mod cache;
 mod client;
 mod clock;
 mod config;
+#[cfg(feature = "tower")]
+mod endpoint_set;
+#[cfg(feature = "tower")]
+mod endpoints;
 mod error;
 mod failover;
 #[cfg(any(feature = "reqwest", feature = "hyper-util"))]
@@ -74,6 +82,8 @@ mod instance;
 mod ptr_targets;
 pub mod select;
 mod srv_checks;
+#[cfg(feature = "tonic")]
+mod tonic_channel;
 mod transport;
 mod watch;
 
@@ -81,6 +91,9 @@ pub use cache::CacheStats;
 pub use client::DnsSdClient;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{ClientBuilder, DEFAULT_MAX_IN_FLIGHT};
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use endpoints::{Endpoint, EndpointKey, EndpointOptions, EndpointStream};
 pub use error::{Error, NoAddressReason, Result};
 pub use failover::{Attempt, Connected, FailoverError, failover};
 #[cfg(any(feature = "reqwest", feature = "hyper-util"))]
@@ -88,6 +101,9 @@ pub use failover::{Attempt, Connected, FailoverError, failover};
 pub use http_resolver::{FallThrough, SrvResolver};
 pub use instance::{Candidate, Discovery, LookupFailure, ResolvedInstance, ResolvedTarget};
 pub use select::{Order, Selection, SrvRecord, expected_shares, order, pick};
+#[cfg(feature = "tonic")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tonic")))]
+pub use tonic_channel::{BoxError, balanced_channel, feed_channel, http_endpoint};
 pub use watch::{WatchEvent, WatchOptions};
 
 /// The workspace README's examples compile (checked by `cargo test --doc`;
