@@ -168,7 +168,9 @@ impl DnsSdClient {
     /// dropped; when none is left the result is [`Error::NotFound`].
     pub async fn resolve(&self, instance: &Name) -> Result<ResolvedInstance> {
         let bailiwick = bailiwick_of(instance);
-        let mut found = self.resolve_all(vec![instance.clone()], &bailiwick).await;
+        let mut found = self
+            .resolve_all(vec![instance.clone()], &bailiwick, &Scratch::default())
+            .await;
         if let Some(failure) = found
             .failures
             .into_iter()
@@ -207,9 +209,18 @@ impl DnsSdClient {
     /// that are not instances of that service are ignored, as in
     /// [`browse`](Self::browse).
     pub async fn discover_at(&self, ptr_name: &Name, domain: &Name) -> Result<Discovery> {
-        let ptr = self.fetch(ptr_name, RecordType::PTR, Some(domain)).await?;
+        let scratch = Scratch::default();
+        let ptr = self
+            .fetch_by(
+                ptr_name,
+                RecordType::PTR,
+                Some(domain),
+                Route::Default,
+                &scratch,
+            )
+            .await?;
         let names = ptr_targets::instances(ptr_name, ptr.answer.records());
-        let mut found = self.resolve_all(names, domain).await;
+        let mut found = self.resolve_all(names, domain, &scratch).await;
         found.valid_until = found.valid_until.min(ptr.expires);
         Ok(Discovery {
             service: ptr_name.clone(),
@@ -226,7 +237,7 @@ impl DnsSdClient {
     }
 
     /// Waves two and three of discovery for a list of SRV owner names.
-    async fn resolve_all(&self, names: Vec<Name>, bailiwick: &Name) -> Found {
+    async fn resolve_all(&self, names: Vec<Name>, bailiwick: &Name, scratch: &Scratch) -> Found {
         let mut found = Found {
             instances: Vec::new(),
             missing: Vec::new(),
@@ -236,8 +247,12 @@ impl DnsSdClient {
 
         let route = Route::for_wave(names.len() * 2);
         let wave2 = names.iter().flat_map(|n| {
-            [RecordType::SRV, RecordType::TXT]
-                .map(|t| async move { (t, self.fetch_by(n, t, Some(bailiwick), route).await) })
+            [RecordType::SRV, RecordType::TXT].map(|t| async move {
+                (
+                    t,
+                    self.fetch_by(n, t, Some(bailiwick), route, scratch).await,
+                )
+            })
         });
         let answers = join_all(wave2).await;
 
@@ -294,8 +309,13 @@ impl DnsSdClient {
             .collect();
         let route = Route::for_wave(hosts.len() * 2);
         let wave3 = hosts.iter().flat_map(|h| {
-            [RecordType::A, RecordType::AAAA]
-                .map(|t| async move { (h, t, self.fetch_by(h, t, Some(bailiwick), route).await) })
+            [RecordType::A, RecordType::AAAA].map(|t| async move {
+                (
+                    h,
+                    t,
+                    self.fetch_by(h, t, Some(bailiwick), route, scratch).await,
+                )
+            })
         });
         let mut addresses: BTreeMap<Name, Vec<IpAddr>> = BTreeMap::new();
         for (host, rtype, result) in join_all(wave3).await {
@@ -352,17 +372,23 @@ impl DnsSdClient {
         rtype: RecordType,
         bailiwick: Option<&Name>,
     ) -> Result<Fresh> {
-        self.fetch_by(name, rtype, bailiwick, Route::Default).await
+        self.fetch_by(name, rtype, bailiwick, Route::Default, &Scratch::default())
+            .await
     }
 
-    /// [`fetch`](Self::fetch), sent the way `route` says.
+    /// [`fetch`](Self::fetch), sent the way `route` says, with the
+    /// additional records of one discovery kept in `scratch` as well.
     async fn fetch_by(
         &self,
         name: &Name,
         rtype: RecordType,
         bailiwick: Option<&Name>,
         route: Route,
+        scratch: &Scratch,
     ) -> Result<Fresh> {
+        if let Some(hit) = scratch.get(name, rtype) {
+            return Ok(hit);
+        }
         let cache = &self.inner.cache;
         if let Some(hit) = cache.get(name, rtype) {
             return Ok(hit);
@@ -371,7 +397,7 @@ impl DnsSdClient {
         if let Some(zone) = bailiwick {
             let wanted = additionals::wanted_next(name, rtype, &response);
             let complete = self.inner.complete_additionals || response.additionals_complete;
-            self.file_additionals(&wanted, response.additionals, zone, complete);
+            self.file_additionals(&wanted, response.additionals, zone, complete, scratch);
         }
         Ok(cache.insert(name, rtype, response.answer, response.ttl, Source::Answer))
     }
@@ -435,6 +461,7 @@ impl DnsSdClient {
         additionals: Vec<crate::transport::ExtraSet>,
         zone: &Name,
         complete: bool,
+        scratch: &Scratch,
     ) {
         let cache = &self.inner.cache;
         let mut families: BTreeMap<Name, (Option<u32>, Option<u32>)> = BTreeMap::new();
@@ -451,13 +478,18 @@ impl DnsSdClient {
                 _ => {}
             }
             let answer = Answer::Records(extra.values.into());
-            cache.insert(
+            let fresh = cache.insert(
                 &extra.name,
                 extra.record_type,
                 answer,
                 extra.ttl,
                 Source::Additional,
             );
+            // A zero TTL (top bit set included) is not for keeping, not
+            // even for the next wave.
+            if extra.ttl > 0 {
+                scratch.put(&extra.name, extra.record_type, fresh);
+            }
         }
         if !complete {
             return;
@@ -469,7 +501,10 @@ impl DnsSdClient {
                 _ => None,
             };
             if let Some((missing, ttl)) = implied {
-                cache.insert(&host, missing, Answer::NoData, ttl, Source::Additional);
+                let fresh = cache.insert(&host, missing, Answer::NoData, ttl, Source::Additional);
+                if ttl > 0 {
+                    scratch.put(&host, missing, fresh);
+                }
             }
         }
     }
@@ -488,6 +523,29 @@ pub(crate) struct ServerResolvers {
     pub(crate) browse_is_tcp: bool,
     /// Whether `resolver` sends over TCP only.
     pub(crate) tcp_only: bool,
+}
+
+/// The additional records one discovery received, for its own later
+/// waves: they must not depend on the cache, which may be small, full or
+/// off (`with_cache_size(0)`), and a large service's additionals would
+/// otherwise evict each other before the wave that needs them.
+#[derive(Debug, Default)]
+struct Scratch(std::sync::Mutex<BTreeMap<(Name, RecordType), Fresh>>);
+
+impl Scratch {
+    fn get(&self, name: &Name, rtype: RecordType) -> Option<Fresh> {
+        self.lock().get(&(name.clone(), rtype)).cloned()
+    }
+
+    fn put(&self, name: &Name, rtype: RecordType, fresh: Fresh) {
+        self.lock().insert((name.clone(), rtype), fresh);
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<(Name, RecordType), Fresh>> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 /// How a question travels.

@@ -198,3 +198,35 @@ async fn browsing_over_udp_costs_a_fourth_round_trip_for_large_services() {
     );
     assert_eq!(proxy.round_trips(), 4);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn additional_records_serve_the_next_wave_with_the_cache_off() {
+    // A discovery keeps what its answers brought for its own later waves,
+    // whatever the cache can hold: with the cache off (or too small for a
+    // large service) the additionals still save the questions.
+    let memory = zone_with(50).await;
+    let server = TestServer::builder(memory)
+        .with_additionals(true)
+        .start()
+        .await
+        .unwrap();
+    let proxy = DelayProxy::start(server.addr(), Duration::ZERO)
+        .await
+        .unwrap();
+    let client = DnsSdClient::builder()
+        .with_name_server(proxy.addr())
+        .with_cache_size(0)
+        .with_complete_additionals(true)
+        .build()
+        .unwrap();
+    let found = client
+        .discover(
+            &"_http._tcp".parse().unwrap(),
+            &Name::parse("example.com").unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.instances.len(), 50);
+    assert!(found.is_complete(), "{:?}", found.failures);
+    assert_eq!(proxy.queries(), 1, "{:?}", questions(&proxy.log()));
+}

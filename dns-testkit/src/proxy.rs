@@ -1,9 +1,10 @@
 //! [`DelayProxy`]: a DNS proxy that delays and records every query.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::Duration;
 
 use dns_core::hickory::{name_from_hickory, record_type_from_hickory};
@@ -13,7 +14,7 @@ use hickory_proto::serialize::binary::{BinDecodable, BinDecoder};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream, UdpSocket};
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::{Mutex, Notify, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 use tokio::time::{Instant, sleep, timeout, timeout_at};
 use tracing::debug;
@@ -36,9 +37,10 @@ const MAX_MESSAGE: usize = 65_535;
 /// answer comes a wave later. [`DelayProxy::round_trips`] is the largest
 /// wave: the length of the client's critical path.
 ///
-/// UDP queries go upstream over UDP, TCP queries over TCP (each message of
-/// a connection independently, so pipelined queries are answered as their
-/// answers arrive). A query the upstream does not answer within 5 seconds
+/// UDP queries go upstream over UDP, TCP queries over TCP: each client
+/// connection gets one upstream connection, its messages pipelined on it
+/// (each delayed on its own), so pipelined queries are answered as their
+/// answers arrive. A query the upstream does not answer within 5 seconds
 /// is dropped (UDP) or closes its connection (TCP).
 ///
 /// ```
@@ -267,6 +269,11 @@ async fn serve_tcp(listener: TcpListener, config: Arc<Config>) {
     loop {
         match listener.accept().await {
             Ok((stream, client)) => {
+                // As DNS clients and servers do: a pipelined answer must not
+                // wait for the acknowledgement of the one before it.
+                if let Err(error) = stream.set_nodelay(true) {
+                    debug!(%error, "proxy: TCP_NODELAY not set");
+                }
                 connections.spawn(serve_connection(stream, client, config.clone()));
             }
             Err(error) => debug!(%error, "proxy: TCP accept failed"),
@@ -275,11 +282,13 @@ async fn serve_tcp(listener: TcpListener, config: Arc<Config>) {
     }
 }
 
-/// One client connection: each message is forwarded on its own, and the
-/// answers share the write half in the order they come back.
+/// One client connection: each message is forwarded on its own (over the
+/// connection's one upstream connection), and the answers share the write
+/// half in the order they come back.
 async fn serve_connection(stream: TcpStream, client: SocketAddr, config: Arc<Config>) {
     let (mut reader, writer) = stream.into_split();
     let writer = Arc::new(Mutex::new(writer));
+    let upstream = Arc::new(Upstream::new(config.upstream));
     let close = Arc::new(Notify::new());
     let mut tasks = JoinSet::new();
     loop {
@@ -297,6 +306,7 @@ async fn serve_connection(stream: TcpStream, client: SocketAddr, config: Arc<Con
                 tasks.spawn(forward_tcp(
                     query,
                     ticket,
+                    upstream.clone(),
                     writer.clone(),
                     close.clone(),
                     config.clone(),
@@ -324,19 +334,20 @@ async fn serve_connection(stream: TcpStream, client: SocketAddr, config: Arc<Con
 async fn forward_tcp(
     query: Vec<u8>,
     ticket: Option<Ticket>,
+    upstream: Arc<Upstream>,
     writer: Arc<Mutex<OwnedWriteHalf>>,
     close: Arc<Notify>,
     config: Arc<Config>,
 ) {
     sleep(config.delay).await;
-    let reply = match timeout(UPSTREAM_TIMEOUT, exchange_tcp(config.upstream, &query)).await {
-        Ok(Ok(reply)) => reply,
-        Ok(Err(error)) => {
+    let reply = match upstream.exchange(&query).await {
+        Ok(reply) => reply,
+        Err(UpstreamError::Io(error)) => {
             debug!(%error, upstream = %config.upstream, "proxy: TCP upstream failed, closing");
             close.notify_one();
             return;
         }
-        Err(_) => {
+        Err(UpstreamError::Timeout) => {
             debug!(upstream = %config.upstream, "proxy: no TCP answer, closing");
             close.notify_one();
             return;
@@ -375,19 +386,108 @@ async fn forward_tcp(
     }
 }
 
-async fn exchange_tcp(upstream: SocketAddr, query: &[u8]) -> io::Result<Vec<u8>> {
-    let frame = frame(query).ok_or_else(|| io::Error::other("message too long for TCP"))?;
-    let stream = TcpStream::connect(upstream).await?;
-    let (mut reader, mut writer) = stream.into_split();
-    writer.write_all(&frame).await?;
-    loop {
-        let reply = read_frame(&mut reader)
-            .await?
-            .ok_or_else(|| io::Error::from(io::ErrorKind::UnexpectedEof))?;
-        if answers(&reply, query) {
-            return Ok(reply);
+/// The upstream side of one client connection: one TCP connection to the
+/// server, opened with the first message, queries pipelined on it and
+/// answers matched to them by message ID (RFC 7766 section 6.2.1), as a
+/// client's own connection would be. A connection per message would be
+/// no model of a client, and servers refuse them: BIND's listen queue
+/// holds 10 connections, and each refused one costs a second.
+struct Upstream {
+    addr: SocketAddr,
+    writer: Mutex<Option<OwnedWriteHalf>>,
+    waiting: Arc<StdMutex<HashMap<u16, oneshot::Sender<Vec<u8>>>>>,
+    reader: StdMutex<Option<JoinHandle<()>>>,
+}
+
+impl Upstream {
+    fn new(addr: SocketAddr) -> Self {
+        Self {
+            addr,
+            writer: Mutex::new(None),
+            waiting: Arc::default(),
+            reader: StdMutex::new(None),
         }
     }
+
+    /// Sends `query` and waits for the answer with its ID, for at most
+    /// [`UPSTREAM_TIMEOUT`].
+    async fn exchange(&self, query: &[u8]) -> Result<Vec<u8>, UpstreamError> {
+        let id = match query {
+            [a, b, ..] => u16::from_be_bytes([*a, *b]),
+            _ => return Err(UpstreamError::Io(io::Error::other("message too short"))),
+        };
+        let (sender, answer) = oneshot::channel();
+        if lock(&self.waiting).insert(id, sender).is_some() {
+            return Err(UpstreamError::Io(io::Error::other(
+                "two queries in flight with one ID",
+            )));
+        }
+        let result = timeout(UPSTREAM_TIMEOUT, async {
+            self.send(query).await?;
+            answer
+                .await
+                .map_err(|_| io::Error::from(io::ErrorKind::UnexpectedEof))
+        })
+        .await;
+        lock(&self.waiting).remove(&id);
+        match result {
+            Ok(Ok(reply)) => Ok(reply),
+            Ok(Err(error)) => Err(UpstreamError::Io(error)),
+            Err(_) => Err(UpstreamError::Timeout),
+        }
+    }
+
+    async fn send(&self, query: &[u8]) -> io::Result<()> {
+        let frame = frame(query).ok_or_else(|| io::Error::other("message too long for TCP"))?;
+        let mut writer = self.writer.lock().await;
+        if writer.is_none() {
+            let stream = TcpStream::connect(self.addr).await?;
+            stream.set_nodelay(true)?;
+            let (reader, half) = stream.into_split();
+            *writer = Some(half);
+            *lock(&self.reader) = Some(tokio::spawn(read_answers(reader, self.waiting.clone())));
+        }
+        match writer.as_mut() {
+            Some(half) => half.write_all(&frame).await,
+            None => Err(io::Error::from(io::ErrorKind::NotConnected)),
+        }
+    }
+}
+
+impl Drop for Upstream {
+    fn drop(&mut self) {
+        if let Some(task) = lock(&self.reader).take() {
+            task.abort();
+        }
+    }
+}
+
+/// Hands each answer to the query with its ID; at the end of the stream,
+/// every query still waiting fails.
+async fn read_answers(
+    mut reader: OwnedReadHalf,
+    waiting: Arc<StdMutex<HashMap<u16, oneshot::Sender<Vec<u8>>>>>,
+) {
+    while let Ok(Some(reply)) = read_frame(&mut reader).await {
+        let [a, b, ..] = reply[..] else { continue };
+        if let Some(sender) = lock(&waiting).remove(&u16::from_be_bytes([a, b])) {
+            // The query may have timed out meanwhile: nobody to tell.
+            let _ = sender.send(reply);
+        }
+    }
+    lock(&waiting).clear();
+}
+
+/// Why a query got no answer from upstream.
+enum UpstreamError {
+    Io(io::Error),
+    Timeout,
+}
+
+fn lock<T>(mutex: &StdMutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `message` with its two-octet length prefix.

@@ -156,6 +156,74 @@ async fn tcp_goes_through_pipelined() {
     assert_eq!(server.queries(), 3);
 }
 
+/// An upstream that counts its TCP connections and answers each message
+/// with the message itself, marked as a response.
+async fn echo_upstream() -> (SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = std::sync::Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                while let Ok(len) = stream.read_u16().await {
+                    let mut message = vec![0; usize::from(len)];
+                    if stream.read_exact(&mut message).await.is_err() {
+                        break;
+                    }
+                    message[2] |= 0x80;
+                    let len = u16::try_from(message.len()).unwrap().to_be_bytes();
+                    if stream.write_all(&len).await.is_err()
+                        || stream.write_all(&message).await.is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_connection_goes_upstream_as_one_connection() {
+    // Pipelined messages share one upstream connection, as they would
+    // without the proxy: a connection per message is no model of a client
+    // and runs into servers' listen queues.
+    let (upstream, accepted) = echo_upstream().await;
+    let proxy = DelayProxy::start(upstream, DELAY).await.unwrap();
+    let mut stream = TcpStream::connect(proxy.addr()).await.unwrap();
+    let questions: Vec<_> = (0..20)
+        .map(|i| query(&name(&format!("h{i}.example.com")), RecordType::A, None))
+        .collect();
+    for q in &questions {
+        let bytes = q.to_vec().unwrap();
+        stream
+            .write_all(&u16::try_from(bytes.len()).unwrap().to_be_bytes())
+            .await
+            .unwrap();
+        stream.write_all(&bytes).await.unwrap();
+    }
+    let mut ids = Vec::new();
+    for _ in &questions {
+        let raw = timeout(PATIENCE, read_frame(&mut stream)).await.unwrap();
+        ids.push(
+            hickory_proto::op::Message::from_vec(&raw)
+                .unwrap()
+                .metadata
+                .id,
+        );
+    }
+    ids.sort_unstable();
+    let mut expected: Vec<u16> = questions.iter().map(|q| q.metadata.id).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected, "every answer matched to its query");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn truncated_udp_then_tcp_is_two_round_trips() {
     let (provider, zone) = dns_sd_zone();
