@@ -10,7 +10,6 @@ use dns_core::{
     Label, Name, RData, RecordType, SERVICE_TYPE_ENUMERATION, ServiceType, Srv, Txt, TxtProperties,
 };
 use futures::future::join_all;
-use hickory_resolver::TokioResolver;
 
 use crate::additionals;
 use crate::cache::{Answer, Cache, CacheStats, Fresh, Source};
@@ -19,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::instance::{
     Discovery, LookupFailure, ResolvedInstance, ResolvedTarget, split_instance_name,
 };
+use crate::runtime::DnsResolver;
 use crate::{ptr_targets, srv_checks, transport};
 
 /// A DNS-SD client over unicast DNS. Cheap to clone; clones share the
@@ -413,11 +413,23 @@ impl DnsSdClient {
     ) -> Result<transport::Response> {
         // The semaphore is never closed, so a permit always comes.
         let _permit = self.inner.in_flight.acquire().await.ok();
-        let by_browse = rtype == RecordType::PTR || route == Route::Stream;
+        let by_browse = rtype == RecordType::PTR;
         let mut last = None;
         for server in &self.inner.resolvers {
-            let mut result = if by_browse {
-                transport::query(&server.browse, name, rtype, server.browse_is_tcp).await
+            let streamed = if route == Route::Stream && !by_browse {
+                server.streams.query(name, rtype).await
+            } else {
+                None
+            };
+            let mut result = if let Some(result) = streamed {
+                result
+            } else if by_browse {
+                let result =
+                    transport::query(&server.browse, name, rtype, server.browse_is_tcp).await;
+                if result.is_ok() && server.browse_is_tcp {
+                    server.streams.first_answered();
+                }
+                result
             } else {
                 transport::query(&server.resolver, name, rtype, server.tcp_only).await
             };
@@ -514,15 +526,17 @@ impl DnsSdClient {
 #[derive(Debug)]
 pub(crate) struct ServerResolvers {
     /// UDP with TCP on truncation (or TCP only, when configured).
-    pub(crate) resolver: TokioResolver,
+    pub(crate) resolver: DnsResolver,
     /// For PTR questions: TCP unless configured otherwise.
-    pub(crate) browse: TokioResolver,
+    pub(crate) browse: DnsResolver,
     /// Whether `browse` is a separate TCP-only resolver.
     pub(crate) browse_is_separate: bool,
     /// Whether `browse` sends over TCP only.
     pub(crate) browse_is_tcp: bool,
     /// Whether `resolver` sends over TCP only.
     pub(crate) tcp_only: bool,
+    /// The TCP connections large waves are pipelined on.
+    pub(crate) streams: crate::streams::Streams,
 }
 
 /// The additional records one discovery received, for its own later
@@ -562,7 +576,8 @@ enum Route {
 const STREAM_WAVE: usize = 32;
 
 impl Route {
-    /// Large waves go over the TCP connection the PTR question opened:
+    /// Large waves go over TCP, pipelined on a few connections (the first
+    /// is the one the PTR question opened; see `streams`):
     /// thousands of datagrams at once are what overflows a server's
     /// receive buffer, one pipelined connection carries them without loss
     /// or resend, and an answer over TCP is never cut short, so its

@@ -4,21 +4,25 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hickory_net::runtime::TokioRuntimeProvider;
+use hickory_resolver::Resolver;
 use hickory_resolver::config::{
     ConnectionConfig, NameServerConfig, ProtocolConfig, ResolveHosts, ResolverConfig, ResolverOpts,
 };
-use hickory_resolver::{Resolver, TokioResolver};
 
 use crate::cache::{Cache, Limits};
 use crate::client::{DnsSdClient, Inner, ServerResolvers};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::runtime::{DnsResolver, QuickAckRuntime};
+use crate::streams::Streams;
 
-/// Questions on the network at once by default: far below the few hundred
-/// datagrams a name server's default receive buffer holds, and enough to
-/// keep a 5 ms path busy (128 questions per round trip).
-pub const DEFAULT_MAX_IN_FLIGHT: usize = 128;
+/// Questions on the network at once by default. Large waves go over TCP
+/// (8 connections of 24 questions each), where nothing can be dropped;
+/// what goes over UDP stays below the few hundred datagrams a name
+/// server's default receive buffer holds (192 measured without a drop
+/// against BIND on loopback, 512 dropped). With a 5 ms path, 192 in flight
+/// discover 1,000 instances in about 120 ms (docs/performance.md).
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 192;
 
 /// Builds a [`DnsSdClient`].
 ///
@@ -248,19 +252,23 @@ impl ClientBuilder {
             let resolver = if self.tcp_only {
                 tcp.clone()
             } else {
-                build_resolver(one, opts.clone())?
+                build_resolver(one.clone(), opts.clone())?
             };
             let browse = if self.browse_over_tcp {
-                tcp
+                tcp.clone()
             } else {
                 resolver.clone()
             };
+            let streams = Streams::new(self.max_in_flight, tcp, || {
+                build_resolver(tcp_only(one.clone()), opts.clone())
+            })?;
             servers.push(ServerResolvers {
                 resolver,
                 browse,
                 browse_is_separate: self.browse_over_tcp && !self.tcp_only,
                 browse_is_tcp: self.browse_over_tcp || self.tcp_only,
                 tcp_only: self.tcp_only,
+                streams,
             });
         }
         Ok(DnsSdClient::from_inner(Inner {
@@ -273,8 +281,8 @@ impl ClientBuilder {
     }
 }
 
-fn build_resolver(config: ResolverConfig, opts: ResolverOpts) -> Result<TokioResolver> {
-    Resolver::builder_with_config(config, TokioRuntimeProvider::default())
+fn build_resolver(config: ResolverConfig, opts: ResolverOpts) -> Result<DnsResolver> {
+    Resolver::builder_with_config(config, QuickAckRuntime::default())
         .with_options(opts)
         .build()
         .map_err(|e| Error::Config(e.to_string()))

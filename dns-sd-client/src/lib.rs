@@ -25,16 +25,18 @@
 //!
 //! At most [`DEFAULT_MAX_IN_FLIGHT`] questions are on the network at once
 //! ([`ClientBuilder::with_max_in_flight`]), and a discovery wave of 32
-//! questions or more goes over the TCP connection the PTR question opened,
-//! pipelined (RFC 7766), instead of as thousands of datagrams that overflow
-//! the server's receive buffer. The address question of the family an SRV
-//! answer did not bring is asked only where such records can exist: an
-//! answer that came over TCP, small, untruncated and authoritative holds
-//! every address record of its targets (RFC 6763 section 12.2; nothing made
-//! the server leave any out), so a host that came with A records only has
-//! no AAAA records. Over UDP nothing proves that (a server short of space
-//! drops additional sets silently), so there the other family is asked,
-//! unless [`ClientBuilder::with_complete_additionals`] says to trust it.
+//! questions or more is pipelined over TCP (RFC 7766) on a few connections
+//! instead of sent as thousands of datagrams that overflow the server's
+//! receive buffer. The address question of the family an SRV answer did
+//! not bring is asked only where such records can exist: an answer that
+//! came over TCP, small, untruncated and authoritative holds every address
+//! record of its targets (RFC 6763 section 12.2; nothing made the server
+//! leave any out), so a host that came with A records only has no AAAA
+//! records. Over UDP nothing proves that (a server short of space drops
+//! additional sets silently), so there the other family is asked, unless
+//! [`ClientBuilder::with_complete_additionals`] says to trust it. Against
+//! BIND behind a 5 ms path, 1,000 instances take about 120 ms and 2,000
+//! about 230 ms, with nothing dropped or resent (docs/performance.md).
 //!
 //! # What is not taken on trust
 //!
@@ -80,8 +82,10 @@ mod failover;
 pub mod http_resolver;
 mod instance;
 mod ptr_targets;
+mod runtime;
 pub mod select;
 mod srv_checks;
+mod streams;
 #[cfg(feature = "tonic")]
 mod tonic_channel;
 mod transport;

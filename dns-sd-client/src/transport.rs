@@ -11,10 +11,10 @@ use dns_core::{Name, RData, RecordType};
 use hickory_net::{DnsError, NetError};
 use hickory_proto::op::ResponseCode;
 use hickory_proto::rr::{self as h, Record};
-use hickory_resolver::TokioResolver;
 
 use crate::cache::Answer;
 use crate::error::{Error, Result};
+use crate::runtime::DnsResolver;
 
 /// A set of records from the additional section, grouped like a record set.
 #[derive(Debug)]
@@ -77,7 +77,7 @@ const MAX_CNAME_CHAIN: usize = 8;
 /// letting that zone's server speak for the names it passes. A chain that
 /// loops or has more than [`MAX_CNAME_CHAIN`] links is an error.
 pub(crate) async fn query(
-    resolver: &TokioResolver,
+    resolver: &DnsResolver,
     name: &Name,
     rtype: RecordType,
     over_tcp: bool,
@@ -203,7 +203,7 @@ impl Chain {
 /// to follow and reports "no records"; asking for the CNAME itself, which it
 /// does not chase, tells whether there is one. Only done after a negative
 /// SRV answer, so a normal lookup costs nothing more.
-async fn cname_at(resolver: &TokioResolver, name: &Name) -> Result<Option<(Name, u32)>> {
+async fn cname_at(resolver: &DnsResolver, name: &Name) -> Result<Option<(Name, u32)>> {
     let lookup = match resolver
         .lookup(
             name_to_hickory(name),

@@ -66,6 +66,8 @@ struct Config {
     upstream: SocketAddr,
     delay: Duration,
     log: QueryLog,
+    /// TCP connections accepted from clients.
+    connections: std::sync::atomic::AtomicU64,
 }
 
 impl DelayProxy {
@@ -83,6 +85,7 @@ impl DelayProxy {
             upstream,
             delay,
             log: QueryLog::default(),
+            connections: std::sync::atomic::AtomicU64::new(0),
         });
         let tasks = vec![
             tokio::spawn(serve_udp(Arc::new(udp), config.clone())),
@@ -116,6 +119,13 @@ impl DelayProxy {
     /// forwarded but not logged).
     pub fn queries(&self) -> u64 {
         self.config.log.queries()
+    }
+
+    /// TCP connections clients opened to the proxy since it started.
+    pub fn tcp_connections(&self) -> u64 {
+        self.config
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The queries received, in order of arrival, with their waves.
@@ -269,6 +279,9 @@ async fn serve_tcp(listener: TcpListener, config: Arc<Config>) {
     loop {
         match listener.accept().await {
             Ok((stream, client)) => {
+                config
+                    .connections
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 // As DNS clients and servers do: a pipelined answer must not
                 // wait for the acknowledgement of the one before it.
                 if let Err(error) = stream.set_nodelay(true) {
@@ -468,7 +481,21 @@ async fn read_answers(
     mut reader: OwnedReadHalf,
     waiting: Arc<StdMutex<HashMap<u16, oneshot::Sender<Vec<u8>>>>>,
 ) {
+    // As the server's client: acknowledge each answer at once, or a server
+    // that leaves Nagle's algorithm on (BIND) holds the next pipelined
+    // answer up to 40 ms for this side's delayed acknowledgement.
+    let acknowledge_at_once = |reader: &OwnedReadHalf| {
+        #[cfg(target_os = "linux")]
+        {
+            let stream: &TcpStream = reader.as_ref();
+            let _ = socket2::SockRef::from(stream).set_tcp_quickack(true);
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = reader;
+    };
+    acknowledge_at_once(&reader);
     while let Ok(Some(reply)) = read_frame(&mut reader).await {
+        acknowledge_at_once(&reader);
         let [a, b, ..] = reply[..] else { continue };
         if let Some(sender) = lock(&waiting).remove(&u16::from_be_bytes([a, b])) {
             // The query may have timed out meanwhile: nobody to tell.
