@@ -2,7 +2,7 @@
 # DNS-SD discovery at scale, side by side with peers: our client, dnspython
 # (sequential and asyncio) and Go's standard library, each discovering
 # N = 10, 50, 200, 1000 and 2000 instances from BIND 9 behind a proxy that
-# holds every query 5 ms, interleaved for 10 rounds per N (about 17 minutes
+# holds every query 5 ms, interleaved for 10 rounds per N (about 19 minutes
 # on 2 cores, most of it the sequential client). See
 # dns-sd-client/benches/scale.rs for what is measured and checked, and
 # docs/performance.md for the figures.
