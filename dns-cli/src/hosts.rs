@@ -131,6 +131,18 @@ async fn from_zone(global: &Global) -> Result<(String, Entries), Failure> {
 }
 
 fn read_existing(path: &Path) -> Result<String, Failure> {
+    // Renaming over a symbolic link would replace the link, not the file it
+    // points to, and quietly change how the system is set up; writing
+    // through it would not be atomic. Neither is a guess to make.
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        let target = std::fs::read_link(path)
+            .map(|t| format!(" (to {})", t.display()))
+            .unwrap_or_default();
+        return Err(Failure::usage(format!(
+            "--output {}: is a symbolic link{target}; give the file itself",
+            path.display()
+        )));
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
@@ -204,8 +216,10 @@ fn replace_block(existing: &str, key: &str, block: &str) -> Result<String, Strin
 }
 
 /// Writes a temporary file beside `path` (same file system, same
-/// permissions), syncs it and renames it over `path`: readers see the old
-/// file or the new one, never a part.
+/// permissions and, on Unix, same owner and group), syncs it and renames it
+/// over `path`: readers see the old file or the new one, never a part. An
+/// owner that cannot be kept (not running as root or as the owner) is an
+/// error and the file is left as it was.
 fn write_atomically(path: &Path, contents: &str) -> Result<(), Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -223,6 +237,22 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), Failure> {
         let mut file = std::fs::File::create(&temp)?;
         if let Ok(meta) = std::fs::metadata(path) {
             file.set_permissions(meta.permissions())?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                std::os::unix::fs::fchown(&file, Some(meta.uid()), Some(meta.gid())).map_err(
+                    |e| {
+                        std::io::Error::new(
+                            e.kind(),
+                            format!(
+                                "keeping its owner (uid {}, gid {}): {e}",
+                                meta.uid(),
+                                meta.gid()
+                            ),
+                        )
+                    },
+                )?;
+            }
         }
         file.write_all(contents.as_bytes())?;
         file.sync_all()?;

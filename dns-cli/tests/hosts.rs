@@ -176,3 +176,69 @@ async fn a_damaged_block_is_not_guessed_at() {
     out.fails(1, &["without", "# END dnsctl"]);
     assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged);
 }
+
+/// Runs `dnsctl hosts` for one served host into `path`.
+async fn write_hosts(path: &std::path::Path) -> support::Run {
+    let (server, _registry) = served(&[("web-1.example.com", "192.0.2.1")]).await;
+    run(&argv(&format!(
+        "--server {} hosts --service _http._tcp.example.com --output {}",
+        server.addr(),
+        path.to_str().unwrap()
+    )))
+    .await
+}
+
+/// The file is replaced by a rename (a new inode: readers holding the old
+/// one never see a part), and keeps its mode, owner and group.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_file_is_replaced_not_rewritten_and_keeps_mode_and_owner() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let path = file("replace", MINE);
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // As root, give the file another owner, as /etc/hosts has; otherwise
+    // it stays ours, and keeping it is still checked.
+    let _ = std::os::unix::fs::chown(&path, Some(4242), Some(4343));
+    let before = std::fs::metadata(&path).unwrap();
+
+    write_hosts(&path).await.ok();
+    let after = std::fs::metadata(&path).unwrap();
+    assert_ne!(
+        before.ino(),
+        after.ino(),
+        "renamed over, not written in place"
+    );
+    assert_eq!(after.mode() & 0o7777, 0o640);
+    assert_eq!((after.uid(), after.gid()), (before.uid(), before.gid()));
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .contains("192.0.2.1\tweb-1.example.com")
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// A symbolic link is refused before anything is asked: renaming over it
+/// would replace the link, writing through it would not be atomic.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_symlinked_output_is_refused_and_its_target_untouched() {
+    let target = file("symlink-target", MINE);
+    let link = target.with_file_name("hosts-link");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = write_hosts(&link).await;
+    out.fails(2, &["is a symbolic link", "give the file itself"]);
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), MINE);
+}
