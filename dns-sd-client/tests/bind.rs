@@ -330,10 +330,15 @@ async fn browse_resolve_discover_against_bind() {
 async fn tcp_fallback_against_bind() {
     let mut bind = Bind::start(&zone());
     bind.ready().await;
+    // The proxy's log says which transport each question came over.
+    let proxy = dns_testkit::DelayProxy::start(bind.addr, Duration::ZERO)
+        .await
+        .unwrap();
     let domain = Name::parse(ZONE).unwrap();
     for edns in [false, true] {
+        proxy.reset();
         let c = DnsSdClient::builder()
-            .with_name_server(bind.addr)
+            .with_name_server(proxy.addr())
             .with_edns(edns)
             .with_browse_over_tcp(false)
             .build()
@@ -347,6 +352,14 @@ async fn tcp_fallback_against_bind() {
             names
                 .iter()
                 .any(|n| n.labels()[0].as_bytes() == b"Instance number 099")
+        );
+        // Asked over UDP first, truncated (3 kB), then again over TCP.
+        let transports: Vec<dns_testkit::Transport> =
+            proxy.log().iter().map(|q| q.transport).collect();
+        assert_eq!(
+            transports,
+            [dns_testkit::Transport::Udp, dns_testkit::Transport::Tcp],
+            "edns {edns}"
         );
     }
 }
