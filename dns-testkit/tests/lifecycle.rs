@@ -92,7 +92,9 @@ async fn a_busy_fixed_port_is_an_error() {
         .with_address(addr)
         .start()
         .await;
-    assert!(result.is_err());
+    // The port's own error, not just any failure to start.
+    let error = result.unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::AddrInUse, "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
