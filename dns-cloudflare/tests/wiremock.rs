@@ -956,3 +956,115 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
         self.clone()
     }
 }
+
+/// Mounts a listing of `records` at the given priority, `times` times (or
+/// for good).
+async fn listing(server: &MockServer, records: Value, priority: u8, times: Option<u64>) {
+    let count = records.as_array().map_or(0, Vec::len) as u64;
+    let mock = Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(page(records, 1, 5000, count))
+        .with_priority(priority);
+    match times {
+        Some(n) => mock.up_to_n_times(n).mount(server).await,
+        None => mock.mount(server).await,
+    }
+}
+
+fn batches(requests: &[wiremock::Request]) -> Vec<Value> {
+    requests
+        .iter()
+        .filter(|r| r.url.path().ends_with("/batch"))
+        .map(|r| r.body_json().unwrap())
+        .collect()
+}
+
+/// 81044 on a batch: a record the plan deletes is gone. The provider reads
+/// again, plans again without it, and the second batch succeeds.
+#[tokio::test]
+async fn a_record_deleted_under_a_batch_is_read_again_and_planned_again() {
+    let server = MockServer::start().await;
+    let old = record("old1", "www.example.com", "A", "192.0.2.1", json!({}));
+    listing(&server, json!([old]), 1, Some(1)).await;
+    listing(&server, json!([]), 2, None).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(failure(
+            400,
+            json!([{"code": 81044, "message": "Record does not exist."}]),
+        ))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(ok(record(
+            "new1",
+            "www.example.com",
+            "A",
+            "192.0.2.2",
+            json!({}),
+        )))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    p.apply(
+        &zone(),
+        &[Change::Upsert(a_set("www.example.com", "192.0.2.2"))],
+    )
+    .await
+    .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    let sent = batches(&requests);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["deletes"], json!([{"id": "old1"}]));
+    // Planned again from the new listing: nothing left to delete, so the
+    // new value is one create, sent once.
+    let creates: Vec<Value> = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/dns_records"))
+        .map(|r| r.body_json().unwrap())
+        .collect();
+    assert_eq!(creates.len(), 1, "{creates:?}");
+    assert_eq!(creates[0]["content"], "192.0.2.2");
+    let reads = requests
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .count();
+    assert_eq!(reads, 2, "one listing per plan");
+}
+
+/// The same stale answer every time: the provider gives up after its
+/// attempts with a retryable `Conflict`, not a success and not a loop.
+#[tokio::test]
+async fn a_plan_that_stays_stale_is_a_retryable_conflict() {
+    let server = MockServer::start().await;
+    let old = record("old1", "www.example.com", "A", "192.0.2.1", json!({}));
+    listing(&server, json!([old]), 1, None).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(failure(
+            400,
+            json!([{"code": 81044, "message": "Record does not exist."}]),
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let error = p
+        .apply(
+            &zone(),
+            &[Change::Upsert(a_set("www.example.com", "192.0.2.2"))],
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(error.root(), Error::Conflict { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    let sent = batches(&server.received_requests().await.unwrap());
+    assert!(
+        sent.len() > 1,
+        "planned again before giving up: {}",
+        sent.len()
+    );
+    assert!(sent.len() <= 10, "bounded: {}", sent.len());
+}
