@@ -4,6 +4,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
+use clap::ValueEnum;
 use dns_cloudflare::CloudflareBuilder;
 use dns_core::{DnsProvider, Name, Zone};
 use dns_rfc2136::{Rfc2136Builder, TsigKey};
@@ -140,13 +141,11 @@ fn endpoint_for(global: &Global, kind: ProviderKind) -> Option<&str> {
         .map(|e| e.url.as_str())
 }
 
-/// The name `--provider` takes.
-pub(crate) fn kind_name(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::Route53 => "route53",
-        ProviderKind::Cloudflare => "cloudflare",
-        ProviderKind::Rfc2136 => "rfc2136",
-    }
+/// The name `--provider` takes for `kind`, as clap derives it.
+fn kind_name(kind: ProviderKind) -> String {
+    kind.to_possible_value()
+        .map(|v| v.get_name().to_owned())
+        .unwrap_or_default()
 }
 
 /// Builds the provider. Credentials come from the environment; a missing
