@@ -83,6 +83,7 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
     join_without_txt_keeps_published_txt(p, zone).await;
     shared_host_keeps_its_address(p, zone).await;
     leave_without_port(p, zone).await;
+    one_of_two_targets_leaves(p, zone).await;
     join_racing_the_last_leave(p, zone).await;
     last_leave_racing_a_join_without_txt(p, zone).await;
     two_services_leaving_one_host(p, zone).await;
@@ -371,6 +372,92 @@ pub async fn leave_without_port(p: &Arc<dyn DnsProvider>, zone: &Zone) {
     );
     assert!(!again.instance_removed);
     clean(&**p, zone, &under).await;
+}
+
+/// One of an instance's two targets leaves and the other stays: only the
+/// leaver's SRV value and address go; the instance keeps its PTR, its TXT
+/// and the other host. Then again with the staying host refreshing its
+/// registration while the leaver reads (on a provider without
+/// preconditions the leaver acts on what it read, so this is the case where
+/// a wrong "was that the last target?" answer would take the instance down).
+pub async fn one_of_two_targets_leaves(p: &Arc<dyn DnsProvider>, zone: &Zone) {
+    let under = scratch(zone, "one-leaves");
+    let web = instance(&**p, &under, "_http._tcp", "web")
+        .with_txt(TxtProperties::new().with("v", "1").expect("txt"));
+    let leaver = web
+        .clone()
+        .with_target(target(&under, "h1", 80, [192, 0, 2, 1]));
+    let stayer = web
+        .clone()
+        .with_target(target(&under, "h2", 8080, [192, 0, 2, 2]));
+    for refreshing in [false, true] {
+        let what = if refreshing {
+            "while the other refreshes"
+        } else {
+            "alone"
+        };
+        let reg = registry(p);
+        reg.register(&leaver).await.expect("register the leaver");
+        reg.register(&stayer).await.expect("register the stayer");
+        let leaving: Arc<dyn DnsProvider> = if refreshing {
+            Arc::new(JoinDuringRead {
+                inner: p.clone(),
+                during: RecordType::SRV,
+                joiner: Mutex::new(Some(stayer.clone())),
+                leaves: false,
+                before_write: false,
+            })
+        } else {
+            p.clone()
+        };
+        let left = ServiceRegistry::new(leaving)
+            .deregister(&leaver)
+            .await
+            .expect("deregister one target");
+        assert!(
+            !left.instance_removed,
+            "{what}: the report says the instance went while h2 serves it"
+        );
+        assert_eq!(
+            left.targets,
+            [leaver.targets()[0].srv()],
+            "{what}: the withdrawn target as published"
+        );
+        let srv = get(&**p, zone, web.name(), RecordType::SRV)
+            .await
+            .unwrap_or_else(|| panic!("{what}: the staying target's SRV value went"));
+        assert_eq!(
+            srv.values(),
+            [RData::SRV(stayer.targets()[0].srv())],
+            "{what}: only the staying target's SRV value may remain"
+        );
+        assert!(
+            get(&**p, zone, web.service_name(), RecordType::PTR)
+                .await
+                .is_some_and(|ptr| ptr.contains(&RData::PTR(web.name().clone()))),
+            "{what}: the instance must stay browsable"
+        );
+        assert_eq!(
+            txt_values(get(&**p, zone, web.name(), RecordType::TXT).await.as_ref()),
+            [r#""v=1""#],
+            "{what}: the instance's TXT must stay"
+        );
+        assert!(
+            get(&**p, zone, &name(&under, "h1"), RecordType::A)
+                .await
+                .is_none(),
+            "{what}: the leaver's address stayed"
+        );
+        assert!(
+            get(&**p, zone, &name(&under, "h2"), RecordType::A)
+                .await
+                .is_some(),
+            "{what}: the staying host's address went"
+        );
+        registry(p).deregister(&stayer).await.expect("deregister");
+        let rest = snapshot(&**p, zone, &under).await;
+        assert!(rest.is_empty(), "{what}: left behind: {rest:?}");
+    }
 }
 
 /// Runs another host's registration (or deregistration) in the middle of
