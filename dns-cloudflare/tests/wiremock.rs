@@ -664,7 +664,6 @@ async fn a_timeout_is_a_retryable_transport_error() {
         .with_retry(RetryPolicy::never())
         .build()
         .unwrap();
-    let start = Instant::now();
     match p.list_record_sets(&zone()).await {
         Err(e @ Error::Transport { .. }) => {
             assert!(e.is_retryable());
@@ -672,7 +671,6 @@ async fn a_timeout_is_a_retryable_transport_error() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(start.elapsed() < Duration::from_secs(3));
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! Round trips on discovery's critical path, counted by the queries a
 //! delaying proxy sees (a query's wave is one more than the latest wave
-//! answered before it was sent), with wall time as a second check.
+//! answered before it was sent). Wall time is only bounded from below (the
+//! delay was applied); an upper bound would fail on a busy machine, and the
+//! waves counted say the same thing exactly.
 #![allow(
     clippy::unwrap_used,
     reason = "test helpers outside #[test] functions fail loudly too"
@@ -117,10 +119,6 @@ async fn fifty_instances_in_three_round_trips() {
         assert_eq!(q.wave, want, "{} {}", q.name, q.record_type);
     }
     assert!(elapsed >= DELAY * 3, "{elapsed:?}");
-    assert!(
-        elapsed < DELAY * 4 + Duration::from_millis(100),
-        "{elapsed:?}: more than 3 round trips of {DELAY:?}"
-    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -132,10 +130,7 @@ async fn fifty_instances_in_one_question_with_additionals_over_tcp() {
     let log = proxy.log();
     assert_eq!(log.len(), 1, "{:?}", questions(&log));
     assert_eq!(proxy.round_trips(), 1);
-    assert!(
-        elapsed < DELAY * 2 + Duration::from_millis(100),
-        "{elapsed:?}"
-    );
+    assert!(elapsed >= DELAY, "{elapsed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
