@@ -195,3 +195,42 @@ impl Marker {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Marker names are a format: a fleet upgraded mid-flight must find the
+    /// markers the previous release wrote. These are the names the
+    /// `dns-sync/1` format gives; a change to the hash or its encoding
+    /// fails here.
+    #[test]
+    fn marker_names_never_change() {
+        let apex = Name::parse("example.com").expect("apex");
+        for (owned, marker) in [
+            ("www.example.com", "k24sxs2s4ixfc._dns-sync.example.com."),
+            (
+                "_http._tcp.example.com",
+                "q3cvhcoc7lhyb._dns-sync.example.com.",
+            ),
+            ("example.com", "crarco3dkxolj._dns-sync.example.com."),
+        ] {
+            let owned = Name::parse(owned).expect("name");
+            assert_eq!(
+                marker_name(&owned, &apex).expect("marker").to_string(),
+                marker,
+                "{owned}"
+            );
+        }
+    }
+
+    #[test]
+    fn owner_ids_are_one_to_forty_safe_characters() {
+        for good in ["a", "cp-1_eu.2", &"x".repeat(40)] {
+            assert!(good.parse::<OwnerId>().is_ok(), "{good:?}");
+        }
+        for bad in ["", &"x".repeat(41), "has space", "semi;colon", "é"] {
+            assert!(bad.parse::<OwnerId>().is_err(), "{bad:?}");
+        }
+    }
+}

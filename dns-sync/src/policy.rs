@@ -214,3 +214,52 @@ impl SyncOptions {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(s: &str) -> Name {
+        Name::parse(s).expect("name")
+    }
+
+    #[test]
+    fn every_policy_name_parses_and_nothing_else_does() {
+        for (text, policy) in [
+            ("sync", Policy::Sync),
+            ("upsert-only", Policy::UpsertOnly),
+            ("create-only", Policy::CreateOnly),
+        ] {
+            assert_eq!(text.parse::<Policy>().expect(text), policy);
+        }
+        for bad in ["", "Sync", "upsert", "delete"] {
+            assert!(bad.parse::<Policy>().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn type_filters_include_and_exclude() {
+        let apex = n("example.com");
+        let www = n("www.example.com");
+        let only_a = Filter::default().only_type(RecordType::A);
+        assert!(only_a.matches(&www, RecordType::A, &apex));
+        assert!(!only_a.matches(&www, RecordType::AAAA, &apex));
+        let no_mx = Filter::default().exclude_type(RecordType::MX);
+        assert!(!no_mx.matches(&www, RecordType::MX, &apex));
+        assert!(no_mx.matches(&www, RecordType::A, &apex));
+        assert!(Filter::default().matches(&www, RecordType::MX, &apex));
+    }
+
+    #[test]
+    fn name_globs_are_relative_to_the_apex() {
+        let apex = n("example.com");
+        let f = Filter::default().include("@").include("*.svc");
+        assert!(f.matches(&apex, RecordType::A, &apex), "the apex is @");
+        assert!(f.matches(&n("api.svc.example.com"), RecordType::A, &apex));
+        assert!(!f.matches(&n("www.example.com"), RecordType::A, &apex));
+        assert!(!f.matches(&n("www.example.org"), RecordType::A, &apex));
+        let f = Filter::default().exclude("legacy.*");
+        assert!(!f.matches(&n("legacy.db.example.com"), RecordType::A, &apex));
+        assert!(f.matches(&n("db.example.com"), RecordType::A, &apex));
+    }
+}

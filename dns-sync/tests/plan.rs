@@ -443,3 +443,168 @@ async fn a_guarded_batch_fails_whole_when_the_zone_changed_since_the_plan() {
         "the other writer's update survives"
     );
 }
+
+fn ns(owner: &str, target: &str, ttl: u32) -> RecordSet {
+    RecordSet::new(name(owner), ttl, [RData::NS(name(target))]).unwrap()
+}
+
+/// The apex rule is about the apex's own SOA and NS, and about a real
+/// change to them: a delegation below the apex, an apex A record, or the
+/// apex NS restated exactly are not refused; the same NS with another TTL
+/// is.
+#[tokio::test]
+async fn the_apex_rule_refuses_real_apex_changes_only() {
+    let (mem, d) = memory(Capabilities::default());
+    let apex_ns = mem
+        .lookup(&d.zone.name, &name("example.com"), RecordType::NS)
+        .expect("the zone's own NS");
+    let want = desired([
+        apex_ns.clone(),
+        ns("sub.example.com", "ns1.sub.example.net", 300),
+        a("example.com", "192.0.2.1"),
+    ]);
+    let p = plan(&d, &want, &opts("cp")).await.unwrap();
+    assert!(p.refusals().is_empty(), "{p}");
+    assert_eq!(p.steps().len(), 2, "the delegation and the apex A: {p}");
+    apply(p).await.unwrap();
+
+    // Deleting an owned delegation and an owned apex A is no apex change.
+    let p = plan(&d, &desired([apex_ns.clone()]), &opts("cp"))
+        .await
+        .unwrap();
+    assert_eq!(p.steps().len(), 2, "{p}");
+    assert!(p.refusals().is_empty(), "{p}");
+
+    let retimed = apex_ns.clone().with_ttl(apex_ns.ttl() + 60);
+    let p = plan(&d, &desired([retimed]), &opts("cp").with_adopt(true))
+        .await
+        .unwrap();
+    assert!(
+        p.refusals().contains(&Refusal::ApexChange {
+            rtype: RecordType::NS
+        }),
+        "a new TTL on the apex NS is an apex change: {p}"
+    );
+}
+
+/// An apex NS the owner holds a marker for (written by hand, or on a
+/// provider that lets apex NS be written) and no longer wants would be
+/// deleted: refused like any other apex change.
+#[tokio::test]
+async fn deleting_an_owned_apex_ns_is_refused() {
+    let (mem, d) = memory(Capabilities::default());
+    let apex = name("example.com");
+    let marker = dns_sync::Marker {
+        owner: "cp".parse().unwrap(),
+        name: apex.clone(),
+        types: [RecordType::NS].into(),
+    };
+    let at = dns_sync::marker_name(&apex, &apex).unwrap();
+    mem.insert_unchecked(
+        &d.zone,
+        RecordSet::new(at, dns_sync::MARKER_TTL, [marker.to_rdata()]).unwrap(),
+    )
+    .unwrap();
+    let p = plan(
+        &d,
+        &desired([a("www.example.com", "192.0.2.1")]),
+        &opts("cp"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(p.owned(), 1, "{p}");
+    assert!(
+        p.refusals().contains(&Refusal::ApexChange {
+            rtype: RecordType::NS
+        }),
+        "{p}"
+    );
+}
+
+/// Adopting an unmarked set that already holds the desired values writes
+/// its marker only, and from then on the set is owned.
+#[tokio::test]
+async fn adopting_an_identical_set_writes_only_its_marker() {
+    let (mem, d) = memory(Capabilities::default());
+    mem.insert_unchecked(&d.zone, a("hand.example.com", "192.0.2.9"))
+        .unwrap();
+    let want = desired([a("hand.example.com", "192.0.2.9")]);
+    let p = plan(&d, &want, &opts("cp").with_adopt(true)).await.unwrap();
+    assert!(p.steps().is_empty(), "no set changes: {p}");
+    assert!(!p.is_empty(), "the adoption itself is a change: {p}");
+    assert!(
+        p.changes()
+            .iter()
+            .all(|c| matches!(c, Change::Add(s) if s.record_type() == RecordType::TXT)),
+        "only a marker is written: {:?}",
+        p.changes()
+    );
+    apply(p).await.unwrap();
+    let again = plan(&d, &want, &opts("cp")).await.unwrap();
+    assert!(again.is_empty(), "{again}");
+    assert_eq!(again.owned(), 1);
+    // Owned now: no longer desired, it is deleted.
+    let p = plan(&d, &desired([a("x.example.com", "192.0.2.1")]), &opts("cp"))
+        .await
+        .unwrap();
+    assert!(
+        p.steps()
+            .iter()
+            .any(|s| matches!(s, Step::Delete(s) if s.name() == &name("hand.example.com"))),
+        "{p}"
+    );
+}
+
+/// A batch is guarded only when the provider checks preconditions and the
+/// whole batch, guards included, fits one request; the boundary is exact.
+#[tokio::test]
+async fn a_batch_is_guarded_only_when_the_provider_can_and_it_fits_one_request() {
+    let want = desired([a("a.example.com", "192.0.2.1")]);
+    let (_, d) = memory(Capabilities::default().with_preconditions(false));
+    let p = plan(&d, &want, &opts("cp")).await.unwrap();
+    assert!(!p.is_guarded(), "{p}");
+    assert!(!p.changes().iter().any(|c| matches!(c, Change::Require(_))));
+
+    // One create: its marker (1 record), the set (1) and its guard (1).
+    let fits = |max: usize| async move {
+        let (_, d) = memory(Capabilities::default().with_max_records_per_request(Some(max)));
+        plan(&d, &desired([a("a.example.com", "192.0.2.1")]), &opts("cp"))
+            .await
+            .unwrap()
+    };
+    let p = fits(3).await;
+    assert!(p.is_guarded(), "three records fit a limit of three: {p}");
+    assert_eq!(p.changes().len(), 3);
+    let p = fits(2).await;
+    assert!(!p.is_guarded(), "three records do not fit two: {p}");
+    assert!(!p.changes().iter().any(|c| matches!(c, Change::Require(_))));
+}
+
+/// What people read: one line per step, values and TTL included.
+#[tokio::test]
+async fn a_plan_prints_one_line_per_step() {
+    let (_, d) = memory(Capabilities::default());
+    sync(
+        &d,
+        &desired([a("old.example.com", "192.0.2.7")]),
+        &opts("cp"),
+    )
+    .await;
+    let p = plan(
+        &d,
+        &desired([a("new.example.com", "192.0.2.1")]),
+        &opts("cp"),
+    )
+    .await
+    .unwrap();
+    let text = p.to_string();
+    assert!(text.starts_with("example.com. on memory:\n"), "{text}");
+    assert!(
+        text.contains("  create new.example.com. A 300 [192.0.2.1]\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  delete old.example.com. A 300 [192.0.2.7]\n"),
+        "{text}"
+    );
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Mutation testing of the code that carries the project's guarantees, with
+# cargo-mutants: each mutant (a function body replaced, an operator flipped,
+# a condition forced) is built and run against the tests of its crate; a
+# mutant that no test notices ("missed") is a guarantee without a test.
+#
+# Too slow for every CI run on 2 cores (about two and a half hours for all
+# groups; docs/testing.md has the figures), so it runs on demand:
+#
+#   scripts/mutants.sh                 # every group
+#   scripts/mutants.sh registry sync   # some groups (names below)
+#   scripts/mutants.sh --list          # the groups and their files
+#
+# It mutates a private copy of the working tree (target/mutants/src, tracked
+# and untracked files, not ignored ones) in place, with its own build
+# folder, so the checkout is never touched and a second run reuses the
+# first one's build. Results: target/mutants/out/GROUP/mutants.out/
+# (caught.txt, missed.txt, unviable.txt, timeout.txt, outcomes.json), and a
+# per-file table at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+
+VERSION=27.1.0
+WORK="$ROOT/target/mutants"
+
+# group | files (space separated) | package whose tests run | cargo test
+# target selection. Doctests are left out (each is its own build, minutes
+# per mutant; every doctest is an example, the unit and integration tests
+# are the checks). Tests that need moto or Prism stay in scripts/test.sh.
+GROUPS_TABLE=(
+  "core|dns-core/src/name.rs dns-core/src/txt.rs dns-core/src/memory.rs|dns-core|--lib --tests"
+  "registry|dns-sd-registry/src/registry.rs dns-sd-registry/src/plan.rs dns-sd-registry/src/reaper.rs|dns-sd-registry|--lib --tests"
+  "client|dns-sd-client/src/select.rs dns-sd-client/src/cache.rs|dns-sd-client|--lib --tests"
+  "route53|dns-route53/src/plan.rs dns-route53/src/provider.rs|dns-route53|--lib --test fake --test secrets"
+  "cloudflare|dns-cloudflare/src/plan.rs dns-cloudflare/src/provider.rs|dns-cloudflare|--lib --tests"
+  "rfc2136|dns-rfc2136/src/update.rs|dns-rfc2136|--lib --tests"
+  "sync|dns-sync/src/plan.rs dns-sync/src/ownership.rs dns-sync/src/owner.rs dns-sync/src/policy.rs|dns-sync|--lib --tests"
+  "hosts|dns-cli/src/hosts.rs|dns-cli|--test hosts"
+)
+
+if [ "${1:-}" = "--list" ]; then
+  for row in "${GROUPS_TABLE[@]}"; do
+    IFS='|' read -r g files pkg args <<<"$row"
+    printf '%-11s %s\n' "$g" "$files"
+  done
+  exit 0
+fi
+
+if ! cargo mutants --version 2>/dev/null | grep -qF "$VERSION"; then
+  cargo install --locked "cargo-mutants@$VERSION"
+fi
+# The RFC 2136 group's tests start BIND and Knot themselves.
+if [ ! -x /usr/sbin/named ] || [ ! -x /usr/sbin/knotd ]; then
+  echo "mutants: BIND (/usr/sbin/named) and Knot (/usr/sbin/knotd) are needed; scripts/test.sh installs them" >&2
+  exit 1
+fi
+
+# A fresh copy of the sources, the build folder kept between runs.
+rm -rf "$WORK/src"
+mkdir -p "$WORK/src" "$WORK/out"
+git ls-files -z --cached --others --exclude-standard \
+  | (cd "$ROOT" && tar --null --ignore-failed-read -T - -cf -) \
+  | tar -xf - -C "$WORK/src"
+
+# No debug info: a mutant is mostly a link, and debug info doubles it.
+export CARGO_TARGET_DIR="$WORK/target"
+export CARGO_PROFILE_TEST_DEBUG=0 CARGO_PROFILE_DEV_DEBUG=0
+export CARGO_TERM_COLOR=never
+
+wanted=("$@")
+selected() {
+  [ ${#wanted[@]} -eq 0 ] && return 0
+  local w
+  for w in "${wanted[@]}"; do [ "$w" = "$1" ] && return 0; done
+  return 1
+}
+
+for row in "${GROUPS_TABLE[@]}"; do
+  IFS='|' read -r g files pkg args <<<"$row"
+  selected "$g" || continue
+  file_args=()
+  for f in $files; do file_args+=(-f "$f"); done
+  # shellcheck disable=SC2086 # the test selection is a list of arguments
+  set -- $args
+  echo "==> mutants: $g ($files)"
+  start=$(date +%s)
+  rm -rf "$WORK/out/$g"
+  (cd "$WORK/src" && cargo mutants --in-place --no-shuffle --cap-lints=true \
+    --all-features --test-package "$pkg" --test-tool cargo \
+    --minimum-test-timeout 60 \
+    "${file_args[@]}" -o "$WORK/out/$g" -- "$@") || true
+  echo "$(( $(date +%s) - start ))" > "$WORK/out/$g/seconds"
+done
+
+# Per file: caught / missed / unviable / timeout, from each group's lists.
+echo
+printf '%-36s %7s %7s %9s %8s\n' file caught missed unviable timeout
+for row in "${GROUPS_TABLE[@]}"; do
+  IFS='|' read -r g files pkg args <<<"$row"
+  out="$WORK/out/$g/mutants.out"
+  [ -d "$out" ] || continue
+  for f in $files; do
+    count() { grep -c "^$f:" "$out/$1.txt" 2>/dev/null || true; }
+    printf '%-36s %7s %7s %9s %8s\n' "$f" "$(count caught)" "$(count missed)" \
+      "$(count unviable)" "$(count timeout)"
+  done
+  echo "  ($g: $(cat "$WORK/out/$g/seconds" 2>/dev/null || echo '?') s)"
+done
