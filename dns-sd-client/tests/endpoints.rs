@@ -351,8 +351,9 @@ async fn p2c_shares(f: &Fixture, max_copies: u16, calls: u32) -> (HashMap<String
 }
 
 /// Five standard deviations of a share estimated from `calls` draws: a
-/// correct balancer misses it about once in 1.7 million runs, and the seed
-/// is fixed anyway.
+/// correct balancer misses one such bound about once in 1.7 million draws
+/// of the seed, so a test checking six shares about once in 290,000; the
+/// seed is fixed anyway.
 fn tolerance(expected: f64, calls: u32) -> f64 {
     5.0 * (expected * (1.0 - expected) / f64::from(calls)).sqrt()
 }
