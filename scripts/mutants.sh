@@ -10,6 +10,9 @@
 #   scripts/mutants.sh                 # every group
 #   scripts/mutants.sh registry sync   # some groups (names below)
 #   scripts/mutants.sh --list          # the groups and their files
+#   MUTANTS_ITERATE=1 scripts/mutants.sh registry
+#                                      # only what the last run did not
+#                                      # catch (after adding tests)
 #
 # It mutates a private copy of the working tree (target/mutants/src, tracked
 # and untracked files, not ignored ones) in place, with its own build
@@ -22,7 +25,7 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 
 VERSION=27.1.0
-WORK="$ROOT/target/mutants"
+WORK="${MUTANTS_WORK:-$ROOT/target/mutants}"
 
 # group | files (space separated) | package whose tests run | cargo test
 # target selection. Doctests are left out (each is its own build, minutes
@@ -85,8 +88,13 @@ for row in "${GROUPS_TABLE[@]}"; do
   set -- $args
   echo "==> mutants: $g ($files)"
   start=$(date +%s)
-  rm -rf "$WORK/out/$g"
-  (cd "$WORK/src" && cargo mutants --in-place --no-shuffle --cap-lints=true \
+  iterate=()
+  if [ -n "${MUTANTS_ITERATE:-}" ] && [ -d "$WORK/out/$g/mutants.out" ]; then
+    iterate=(--iterate)
+  else
+    rm -rf "$WORK/out/$g"
+  fi
+  (cd "$WORK/src" && cargo mutants --in-place --no-shuffle --cap-lints=true "${iterate[@]}" \
     --all-features --test-package "$pkg" --test-tool cargo \
     --minimum-test-timeout 60 \
     "${file_args[@]}" -o "$WORK/out/$g" -- "$@") || true

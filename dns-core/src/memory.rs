@@ -443,6 +443,80 @@ mod tests {
     }
 
     #[test]
+    fn split_batch_edges() {
+        assert!(
+            split_batch(&[], 2).unwrap().is_empty(),
+            "no changes, no chunk"
+        );
+        let full = [Change::Add(set("a.example", [a(1), a(2), a(3)]))];
+        assert_eq!(
+            split_batch(&full, 3).unwrap().len(),
+            1,
+            "exactly the limit fits"
+        );
+    }
+
+    #[tokio::test]
+    async fn bookkeeping_serial_requests_versions_and_zones() {
+        let p = InMemoryProvider::new();
+        let apex = Name::parse("example").unwrap();
+        let versions = p.subscribe();
+        let v0 = *versions.borrow();
+        let zone = p.create_zone(apex.clone()).unwrap();
+        let s0 = p.serial(&apex).expect("serial");
+        p.apply(&zone, &[Change::Upsert(set("h.example", [a(1)]))])
+            .await
+            .unwrap();
+        p.insert_unchecked(&zone, set("i.example", [a(2)])).unwrap();
+        assert_eq!(p.serial(&apex), Some(s0 + 2), "one step per change");
+        assert_eq!(*versions.borrow(), v0 + 3, "zone, apply, insert");
+
+        let before = p.requests();
+        p.list_record_sets(&zone).await.unwrap();
+        p.get_record_set(&zone, &apex, RecordType::SOA)
+            .await
+            .unwrap();
+        p.list_zones().await.unwrap();
+        assert_eq!(p.requests(), before + 3);
+
+        assert_eq!(p.provider_name(), "memory");
+        let shown = format!("{p:?}");
+        assert!(shown.starts_with("InMemoryProvider"), "{shown}");
+        assert!(shown.contains("example."), "{shown}");
+
+        assert!(p.delete_zone(&apex), "it existed");
+        assert_eq!(*versions.borrow(), v0 + 4);
+        assert_eq!(p.serial(&apex), None);
+        assert!(!p.delete_zone(&apex), "it is gone");
+    }
+
+    /// A CNAME is alone at its name; other types share names freely.
+    #[tokio::test]
+    async fn cname_exclusivity_is_about_cnames_only() {
+        let p = InMemoryProvider::new();
+        let zone = p.create_zone(Name::parse("example").unwrap()).unwrap();
+        let txt = RData::TXT(crate::Txt::new(["v=1"]).unwrap());
+        p.apply(
+            &zone,
+            &[
+                Change::Upsert(set("h.example", [a(1)])),
+                Change::Upsert(set("h.example", [txt])),
+            ],
+        )
+        .await
+        .expect("A and TXT share a name");
+        let cname = RData::CNAME(Name::parse("elsewhere.example").unwrap());
+        p.apply(&zone, &[Change::Upsert(set("c.example", [cname.clone()]))])
+            .await
+            .expect("a CNAME alone");
+        let err = p
+            .apply(&zone, &[Change::Upsert(set("h.example", [cname]))])
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("CNAME"), "{err}");
+    }
+
+    #[test]
     fn split_batch_uses_fewest_chunks() {
         let one = |n| Change::Add(set("a.example", [a(n)]));
         let changes: Vec<Change> = (0..5).map(one).collect();
@@ -500,6 +574,7 @@ mod tests {
                 assert_eq!(*total, 5);
                 assert!(matches!(**source, Error::Provider { .. }));
                 assert!(!report.atomic);
+                assert_eq!(report.requests, 2, "the failing request counts");
             }
             other => panic!("expected PartiallyApplied, got {other:?}"),
         }

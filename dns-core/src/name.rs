@@ -531,11 +531,12 @@ fn parse_labels(s: &str, what: &'static str) -> Result<Vec<Label>, ParseError> {
                             "a \\DDD escape needs exactly three decimal digits",
                         ));
                     }
-                    _ => {
-                        // `\X` is X, for any character X (which may be multi-byte UTF-8).
-                        let ch_len = s[i + 1..].chars().next().map_or(1, char::len_utf8);
-                        current.extend_from_slice(&bytes[i + 1..i + 1 + ch_len]);
-                        i += 1 + ch_len;
+                    [x, ..] => {
+                        // `\X` is X. For a multi-byte X this takes its first
+                        // byte; the others (never a dot or a backslash)
+                        // follow as plain bytes.
+                        current.push(*x);
+                        i += 2;
                     }
                 }
             }
@@ -567,6 +568,120 @@ mod tests {
 
     fn n(s: &str) -> Name {
         Name::parse(s).unwrap()
+    }
+
+    fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        value.hash(&mut hasher);
+        hasher.finish()
+    }
+
+    /// Equal (ASCII case aside) hashes equal, and different names hash
+    /// apart: a constant hash would keep maps correct but turn every map of
+    /// names into a list.
+    #[test]
+    fn hashes_follow_equality() {
+        assert_eq!(
+            hash_of(&n("WWW.Example.com")),
+            hash_of(&n("www.example.com"))
+        );
+        assert_ne!(
+            hash_of(&n("www.example.com")),
+            hash_of(&n("api.example.com"))
+        );
+        let label = |s: &str| n(s).labels()[0].clone();
+        assert_eq!(hash_of(&label("WWW")), hash_of(&label("www")));
+        assert_ne!(hash_of(&label("www")), hash_of(&label("api")));
+    }
+
+    #[test]
+    fn labels_compare_in_canonical_order() {
+        let label = |s: &str| n(s).labels()[0].clone();
+        assert!(label("a") < label("B"), "ASCII case is ignored");
+        assert!(label("b") > label("A"));
+        assert_eq!(
+            label("Www").partial_cmp(&label("wWW")),
+            Some(Ordering::Equal)
+        );
+        assert!(label("*").is_wildcard());
+        assert!(!label("a").is_wildcard());
+        assert!(!label(r"\*x").is_wildcard());
+    }
+
+    #[test]
+    fn debug_forms_show_the_readable_presentation() {
+        assert_eq!(
+            format!("{:?}", n(r"My\032Printer.example")),
+            r#"Name("My Printer.example.")"#
+        );
+        assert_eq!(
+            format!("{:?}", n(r"My\032Printer.example").labels()[0]),
+            r#"Label("My Printer")"#
+        );
+    }
+
+    #[test]
+    fn root_and_the_parsing_traits() {
+        assert!(Name::root().is_root());
+        assert_eq!(Name::root().to_string(), ".");
+        assert_eq!(
+            "www.example.com".parse::<Name>().unwrap(),
+            n("www.example.com")
+        );
+        assert_eq!(
+            Name::try_from("www.example.com").unwrap(),
+            n("www.example.com")
+        );
+        assert!("a..b".parse::<Name>().is_err());
+        assert!(Name::try_from("a..b").is_err());
+    }
+
+    #[test]
+    fn an_escaped_multi_byte_character_is_itself() {
+        assert_eq!(
+            n(r"caf\é.example").labels()[0].as_bytes(),
+            "café".as_bytes()
+        );
+        assert_eq!(n(r"\é\.x.example").labels()[0].as_bytes(), "é.x".as_bytes());
+    }
+
+    #[test]
+    fn lowercase_keeps_every_label() {
+        let lower = n("WWW.Example.COM").to_lowercase();
+        assert_eq!(lower.to_string(), "www.example.com.");
+        assert_eq!(lower.labels()[0].as_bytes(), b"www");
+    }
+
+    /// Only A-labels (`xn--` and more, host name characters) are decoded;
+    /// every other label keeps its case and bytes.
+    #[test]
+    fn to_unicode_decodes_a_labels_only() {
+        assert_eq!(n("xn--bcher-kva.Example").to_unicode(), "bücher.Example.");
+        assert_eq!(n("WWW.Hello.example").to_unicode(), "WWW.Hello.example.");
+        assert_eq!(n("xn--.example").to_unicode(), "xn--.example.");
+        assert_eq!(
+            n(r"xn--bcher-kva\032x.example").to_unicode(),
+            "xn--bcher-kva x.example."
+        );
+    }
+
+    #[test]
+    fn host_names_are_letters_digits_and_inner_hyphens() {
+        for good in ["web-1.example.com", "a.b", "1.example"] {
+            assert!(n(good).is_host_name(), "{good}");
+        }
+        for bad in [
+            "_http._tcp.example.com",
+            "-a.example.com",
+            "a-.example.com",
+            "web.-x.com",
+            "web.x-.com",
+            r"we\032b.example.com",
+            "web_1.example.com",
+        ] {
+            assert!(!n(bad).is_host_name(), "{bad}");
+        }
+        assert!(!Name::root().is_host_name(), "the root is no host name");
     }
 
     #[test]

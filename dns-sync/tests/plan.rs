@@ -608,3 +608,62 @@ async fn a_plan_prints_one_line_per_step() {
         "{text}"
     );
 }
+
+/// A provider whose `validate` accepts anything: the plan must still
+/// follow the capabilities (the validate fallback in `batch` is the second
+/// line, not the only one).
+#[derive(Debug)]
+struct LaxValidate(InMemoryProvider);
+
+#[async_trait::async_trait]
+impl DnsProvider for LaxValidate {
+    fn provider_name(&self) -> &str {
+        "lax"
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.0.capabilities()
+    }
+    async fn list_zones(&self) -> dns_core::Result<Vec<Zone>> {
+        self.0.list_zones().await
+    }
+    async fn list_record_sets(&self, zone: &Zone) -> dns_core::Result<Vec<RecordSet>> {
+        self.0.list_record_sets(zone).await
+    }
+    async fn apply_validated(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+    ) -> dns_core::Result<dns_core::ApplyReport> {
+        self.0.apply_validated(zone, changes).await
+    }
+    fn validate(&self, _: &Zone, _: &[Change]) -> dns_core::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn guards_follow_the_capabilities_even_when_validate_would_take_them() {
+    let lax = |caps: Capabilities| {
+        let memory = InMemoryProvider::with_capabilities(caps);
+        let zone = memory.create_zone(name("example.com")).unwrap();
+        (
+            memory.clone(),
+            Destination::new(Arc::new(LaxValidate(memory)), zone),
+        )
+    };
+    let one = desired([a("a.example.com", "192.0.2.1")]);
+    let (_, d) = lax(Capabilities::default().with_preconditions(false));
+    assert!(!plan(&d, &one, &opts("cp")).await.unwrap().is_guarded());
+    // Marker + set + guard = 3 records.
+    let (_, d) = lax(Capabilities::default().with_max_records_per_request(Some(2)));
+    assert!(!plan(&d, &one, &opts("cp")).await.unwrap().is_guarded());
+    let (_, d) = lax(Capabilities::default().with_max_records_per_request(Some(3)));
+    assert!(plan(&d, &one, &opts("cp")).await.unwrap().is_guarded());
+    // Nothing but an adoption (a marker): no step to guard.
+    let (mem, d) = lax(Capabilities::default());
+    mem.insert_unchecked(&d.zone, a("a.example.com", "192.0.2.1"))
+        .unwrap();
+    let p = plan(&d, &one, &opts("cp").with_adopt(true)).await.unwrap();
+    assert!(p.steps().is_empty() && !p.is_empty(), "{p}");
+    assert!(!p.is_guarded(), "{p}");
+}
