@@ -110,10 +110,9 @@ impl Filter {
         {
             return false;
         }
-        let relative = match name.relative_to(apex) {
-            Some(r) if r.is_empty() => "@".to_owned(),
-            Some(r) => r.to_ascii_lowercase(),
-            None => return false,
+        // `relative_to` spells the apex `@`, as the globs do.
+        let Some(relative) = name.relative_to(apex).map(|r| r.to_ascii_lowercase()) else {
+            return false;
         };
         let hit = |globs: &[String]| {
             globs

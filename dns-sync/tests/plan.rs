@@ -609,16 +609,16 @@ async fn a_plan_prints_one_line_per_step() {
     );
 }
 
-/// A provider whose `validate` accepts anything: the plan must still
-/// follow the capabilities (the validate fallback in `batch` is the second
-/// line, not the only one).
+/// The in-memory provider with another `validate`: one that accepts
+/// anything (the plan must still follow the capabilities), or one that
+/// refuses guards the capabilities promise (the plan must drop them).
 #[derive(Debug)]
-struct LaxValidate(InMemoryProvider);
+struct OtherValidate(InMemoryProvider, fn(&[Change]) -> dns_core::Result<()>);
 
 #[async_trait::async_trait]
-impl DnsProvider for LaxValidate {
+impl DnsProvider for OtherValidate {
     fn provider_name(&self) -> &str {
-        "lax"
+        "other-validate"
     }
     fn capabilities(&self) -> Capabilities {
         self.0.capabilities()
@@ -636,8 +636,8 @@ impl DnsProvider for LaxValidate {
     ) -> dns_core::Result<dns_core::ApplyReport> {
         self.0.apply_validated(zone, changes).await
     }
-    fn validate(&self, _: &Zone, _: &[Change]) -> dns_core::Result<()> {
-        Ok(())
+    fn validate(&self, _: &Zone, changes: &[Change]) -> dns_core::Result<()> {
+        (self.1)(changes)
     }
 }
 
@@ -646,10 +646,8 @@ async fn guards_follow_the_capabilities_even_when_validate_would_take_them() {
     let lax = |caps: Capabilities| {
         let memory = InMemoryProvider::with_capabilities(caps);
         let zone = memory.create_zone(name("example.com")).unwrap();
-        (
-            memory.clone(),
-            Destination::new(Arc::new(LaxValidate(memory)), zone),
-        )
+        let provider = OtherValidate(memory.clone(), |_| Ok(()));
+        (memory, Destination::new(Arc::new(provider), zone))
     };
     let one = desired([a("a.example.com", "192.0.2.1")]);
     let (_, d) = lax(Capabilities::default().with_preconditions(false));
@@ -666,4 +664,30 @@ async fn guards_follow_the_capabilities_even_when_validate_would_take_them() {
     let p = plan(&d, &one, &opts("cp").with_adopt(true)).await.unwrap();
     assert!(p.steps().is_empty() && !p.is_empty(), "{p}");
     assert!(!p.is_guarded(), "{p}");
+}
+
+#[tokio::test]
+async fn guards_the_provider_refuses_are_dropped_and_the_rest_applies() {
+    let memory = InMemoryProvider::new();
+    let zone = memory.create_zone(name("example.com")).unwrap();
+    let no_guards = OtherValidate(memory.clone(), |changes| {
+        if changes.iter().any(|c| matches!(c, Change::Require(_))) {
+            Err(dns_core::Error::InvalidInput("no guards here".into()))
+        } else {
+            Ok(())
+        }
+    });
+    let d = Destination::new(Arc::new(no_guards), zone);
+    let want = desired([a("a.example.com", "192.0.2.1")]);
+    let p = plan(&d, &want, &opts("cp")).await.unwrap();
+    assert!(!p.is_guarded(), "{p}");
+    assert_eq!(
+        p.changes().len(),
+        2,
+        "the marker and the set: {:?}",
+        p.changes()
+    );
+    assert!(!p.changes().iter().any(|c| matches!(c, Change::Require(_))));
+    apply(p).await.unwrap();
+    assert!(plan(&d, &want, &opts("cp")).await.unwrap().is_empty());
 }
