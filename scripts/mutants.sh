@@ -96,7 +96,7 @@ for row in "${GROUPS_TABLE[@]}"; do
   fi
   (cd "$WORK/src" && cargo mutants --in-place --no-shuffle --cap-lints=true "${iterate[@]}" \
     --all-features --test-package "$pkg" --test-tool cargo \
-    --minimum-test-timeout 60 \
+    --minimum-test-timeout 60 --build-timeout 300 \
     "${file_args[@]}" -o "$WORK/out/$g" -- "$@") || true
   echo "$(( $(date +%s) - start ))" > "$WORK/out/$g/seconds"
 done

@@ -294,16 +294,10 @@ fn unescape(rest: &[u8], escapes: Escapes) -> Option<(&[u8], usize)> {
             Some((OCTETS.get(usize::from(octet)..=usize::from(octet))?, 3))
         }
         [d0, ..] if d0.is_ascii_digit() => None,
-        _ => {
-            let len = match rest[0] {
-                0x00..=0x7f => 1,
-                0xc0..=0xdf => 2,
-                0xe0..=0xef => 3,
-                _ => 4,
-            }
-            .min(rest.len());
-            Some((&rest[..len], len))
-        }
+        // Any other character is itself. For a multi-byte one this is its
+        // first byte; the others (never a quote, a backslash or white
+        // space) follow as plain bytes.
+        _ => Some((&rest[..1], 1)),
     }
 }
 
@@ -529,6 +523,131 @@ impl From<&TxtProperties> for Txt {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_one_empty_string_is_the_empty_txt() {
+        assert!(Txt::empty().is_empty());
+        assert!(!Txt::new(["", ""]).unwrap().is_empty(), "two empty strings");
+        assert!(!Txt::new(["a"]).unwrap().is_empty());
+        assert!(!Txt::new(["", "a"]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn wire_length_counts_a_length_octet_per_string() {
+        assert_eq!(Txt::empty().wire_len(), 1);
+        assert_eq!(Txt::new(["abc", "de"]).unwrap().wire_len(), 4 + 3);
+    }
+
+    #[test]
+    fn an_escaped_multi_byte_character_is_itself() {
+        for text in [r#""\é""#, r#""\€""#, r#""\😀""#] {
+            let want = text.replace('\\', "");
+            let want = want.trim_matches('"');
+            assert_eq!(
+                Txt::parse(text).unwrap().strings().collect::<Vec<_>>(),
+                [want.as_bytes()],
+                "{text}"
+            );
+        }
+        let two = Txt::parse(r#"\é "\€ x""#).unwrap();
+        assert_eq!(
+            two.strings().collect::<Vec<_>>(),
+            ["é".as_bytes(), "€ x".as_bytes()]
+        );
+    }
+
+    #[test]
+    fn octal_escapes_take_octal_digits_only() {
+        assert!(Txt::parse_with(r#""\018""#, Escapes::Octal).is_err());
+        assert!(Txt::parse_with(r#""\080""#, Escapes::Octal).is_err());
+        let t = Txt::parse_with(r#""\017""#, Escapes::Octal).unwrap();
+        assert_eq!(t.strings().next(), Some(&[15u8][..]));
+        assert_eq!(
+            Txt::parse(r#""\018""#).unwrap().strings().next(),
+            Some(&[18u8][..])
+        );
+    }
+
+    /// The whole builder and reader API of the properties, case rules
+    /// included (the doc example shows it; this proves it).
+    #[test]
+    fn properties_build_read_and_edit() {
+        let mut props = TxtProperties::new()
+            .with("path", "/api")
+            .unwrap()
+            .with_flag("tls")
+            .unwrap()
+            .with("empty", "")
+            .unwrap();
+        assert_eq!(props.len(), 3);
+        assert!(!props.is_empty());
+        assert_eq!(props.get_str("PATH"), Some("/api"));
+        assert_eq!(props.get("Tls"), Some(TxtValue::Flag));
+        assert_eq!(props.get_str("tls"), None, "a flag has no text");
+        assert_eq!(props.get("empty"), Some(TxtValue::Bytes(b"")));
+        assert!(props.contains_key("TLS"));
+        assert!(!props.contains_key("nope"));
+        assert_eq!(props.get("nope"), None);
+        props.insert("Path", "/v2").unwrap();
+        assert_eq!(props.len(), 3, "a key set again is replaced");
+        assert_eq!(props.get_str("path"), Some("/v2"));
+        props.insert_flag("path").unwrap();
+        assert_eq!(props.get("path"), Some(TxtValue::Flag));
+        assert!(props.remove("TLS"));
+        assert!(!props.remove("tls"));
+        let keys: Vec<&str> = props.iter().map(|(k, _)| k).collect();
+        assert_eq!(keys, ["path", "empty"], "in order, as first written");
+        assert_eq!(props.to_txt().to_string(), r#""path" "empty=""#);
+        assert_eq!(Txt::from(&props), props.to_txt());
+        assert!(TxtProperties::new().is_empty());
+        assert!(TxtProperties::new().to_txt().is_empty());
+    }
+
+    #[test]
+    fn property_keys_and_sizes_are_checked_when_built() {
+        assert!(TxtProperties::new().with("", "x").is_err());
+        assert!(TxtProperties::new().with("a=b", "x").is_err());
+        assert!(TxtProperties::new().with_flag("tab\tkey").is_err());
+        assert!(TxtProperties::new().with_flag("é").is_err());
+        assert!(
+            TxtProperties::new().with("k", vec![0u8; 253]).is_ok(),
+            "255 octets"
+        );
+        assert!(
+            TxtProperties::new().with("k", vec![0u8; 254]).is_err(),
+            "256 octets"
+        );
+        assert!(TxtProperties::new().with_flag(&"k".repeat(255)).is_ok());
+        assert!(TxtProperties::new().with_flag(&"k".repeat(256)).is_err());
+    }
+
+    #[test]
+    fn properties_are_read_leniently() {
+        let txt = Txt::new([
+            &b"PATH=/v2"[..],
+            b"path=/ignored",
+            b"=x",
+            b"",
+            b"tls",
+            b"bin=\x00\xff",
+            b"k\x01ey=1",
+        ])
+        .unwrap();
+        let read = TxtProperties::from_txt(&txt);
+        assert_eq!(read.len(), 3, "{read:?}");
+        assert_eq!(read.get_str("path"), Some("/v2"), "the first wins");
+        assert_eq!(read.get("TLS"), Some(TxtValue::Flag));
+        assert_eq!(read.get("bin"), Some(TxtValue::Bytes(b"\x00\xff")));
+    }
+
+    #[test]
+    fn escapes_are_written_as_asked() {
+        let t = Txt::new([&b"a\x7f b"[..]]).unwrap();
+        assert_eq!(t.to_string_with(Escapes::Decimal), r#""a\127 b""#);
+        assert_eq!(t.to_string_with(Escapes::Octal), r#""a\177 b""#);
+        assert_eq!(t.to_string(), t.to_string_with(Escapes::Decimal));
+        assert_eq!(format!("{t:?}"), r#"Txt("a\127 b")"#);
+    }
 
     #[test]
     fn new_rejects_long_strings_and_defaults_to_empty() {
