@@ -506,9 +506,15 @@ mod tests {
         .await
         .expect("A and TXT share a name");
         let cname = RData::CNAME(Name::parse("elsewhere.example").unwrap());
-        p.apply(&zone, &[Change::Upsert(set("c.example", [cname.clone()]))])
-            .await
-            .expect("a CNAME alone");
+        p.apply(
+            &zone,
+            &[
+                Change::Upsert(set("c.example", [cname.clone()])),
+                Change::Upsert(set("d.example", [a(4)])),
+            ],
+        )
+        .await
+        .expect("a CNAME alone at its name, beside other names in the batch");
         let err = p
             .apply(&zone, &[Change::Upsert(set("h.example", [cname]))])
             .await

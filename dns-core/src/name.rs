@@ -301,9 +301,9 @@ impl Name {
         }
         let mut out = String::new();
         for label in &self.labels {
+            // A bare `xn--` is no A-label: idna refuses it, and it stays.
             let text = label.as_str().filter(|s| {
                 label.is_hostname_like()
-                    && s.len() > 4
                     && s.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--"))
             });
             match text.map(idna::domain_to_unicode) {
@@ -659,6 +659,7 @@ mod tests {
         assert_eq!(n("xn--bcher-kva.Example").to_unicode(), "bücher.Example.");
         assert_eq!(n("WWW.Hello.example").to_unicode(), "WWW.Hello.example.");
         assert_eq!(n("xn--.example").to_unicode(), "xn--.example.");
+        assert_eq!(n("XN--.example").to_unicode(), "XN--.example.");
         assert_eq!(
             n(r"xn--bcher-kva\032x.example").to_unicode(),
             "xn--bcher-kva x.example."

@@ -136,3 +136,200 @@ async fn a_slow_but_alive_target_is_kept() {
         "only the closed port goes"
     );
 }
+
+/// A port nothing listens on (bound, then released).
+async fn closed_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Registers `label` of `service` with one target `host:port` (at
+/// 127.0.0.1 when `host` is in the zone; a host outside it gets no
+/// address records).
+async fn join(registry: &ServiceRegistry, service: &str, label: &str, host: &str, port: u16) {
+    let host = Name::parse(host).unwrap();
+    let mut target = Target::new(host.clone(), port);
+    if host.is_subdomain_of(&Name::parse("example.com").unwrap()) {
+        target = target.with_address("127.0.0.1".parse().unwrap());
+    }
+    let instance = ServiceInstance::new(
+        label,
+        service.parse().unwrap(),
+        Name::parse("example.com").unwrap(),
+    )
+    .unwrap()
+    .with_target(target);
+    registry.register(&instance).await.unwrap();
+}
+
+fn example_registry() -> (InMemoryProvider, ServiceRegistry) {
+    let memory = InMemoryProvider::new();
+    let zone = memory
+        .create_zone(Name::parse("example.com").unwrap())
+        .unwrap();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone);
+    (memory, registry)
+}
+
+/// `with_every_service_in` finds each service type the domain lists, and a
+/// service named twice (by type listing and by name) is reaped once.
+#[tokio::test]
+async fn every_listed_service_is_reaped_once() {
+    let (_memory, registry) = example_registry();
+    let live = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = live.local_addr().unwrap().port();
+    for service in ["_http._tcp", "_ssh._tcp"] {
+        join(&registry, service, "up", "up.example.com", port).await;
+        join(
+            &registry,
+            service,
+            "down",
+            "down.example.com",
+            closed_port().await,
+        )
+        .await;
+    }
+    let domain = Name::parse("example.com").unwrap();
+    let reaper = Reaper::new(registry)
+        .with_every_service_in(domain.clone())
+        .with_every_service_in(domain)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    let mut names: Vec<String> = report
+        .services
+        .iter()
+        .map(|s| s.service.to_string())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["_http._tcp.example.com.", "_ssh._tcp.example.com."]);
+    for service in &report.services {
+        assert_eq!(
+            (service.checked, service.removed.len()),
+            (2, 1),
+            "{service:?}"
+        );
+    }
+}
+
+/// One host and port shared by two services is probed once per pass; the
+/// same host on another port is a different endpoint.
+#[tokio::test]
+async fn a_shared_endpoint_is_probed_once() {
+    let (_memory, registry) = example_registry();
+    let (port, paths) = http_server(200, Duration::ZERO).await;
+    let closed = closed_port().await;
+    join(&registry, "_http._tcp", "a", "h1.example.com", port).await;
+    join(&registry, "_alt._tcp", "b", "h1.example.com", port).await;
+    join(&registry, "_alt._tcp", "c", "h1.example.com", closed).await;
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_service(Name::parse("_alt._tcp.example.com").unwrap())
+        .with_check(Check::http("/", false).unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    assert_eq!(paths.lock().unwrap().len(), 1, "one probe of h1:{port}");
+    assert_eq!(report.removed(), 1, "{report:?}");
+    assert_eq!(report.services[1].removed[0].srv.port, closed);
+}
+
+/// A target outside the zone is found through the system resolver
+/// (`localhost`), once per host.
+#[tokio::test]
+async fn a_target_outside_the_zone_is_probed_at_its_system_addresses() {
+    let (_memory, registry) = example_registry();
+    let live = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = live.local_addr().unwrap().port();
+    join(&registry, "_http._tcp", "up", "localhost", port).await;
+    join(
+        &registry,
+        "_http._tcp",
+        "down",
+        "localhost",
+        closed_port().await,
+    )
+    .await;
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    let service = &report.services[0];
+    assert_eq!((service.checked, service.dead), (2, 1), "{service:?}");
+    assert_ne!(service.removed[0].srv.port, port, "the live one stays");
+}
+
+/// The interval separates probes of a failing target; it is not waited
+/// before the first one.
+#[tokio::test]
+async fn the_interval_is_between_probes_only() {
+    let (_memory, registry) = example_registry();
+    join(
+        &registry,
+        "_http._tcp",
+        "down",
+        "down.example.com",
+        closed_port().await,
+    )
+    .await;
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_allow_empty(true)
+        .with_dry_run(true);
+    // One probe, an interval of an hour: the pass must not wait at all.
+    let once = reaper
+        .with_failures(1)
+        .with_interval(Duration::from_secs(3600));
+    let report = tokio::time::timeout(Duration::from_secs(120), once.pass())
+        .await
+        .expect("the interval was waited before the first probe")
+        .unwrap();
+    assert_eq!(report.services[0].dead, 1);
+    // Two probes: the interval between them is waited.
+    let twice = once
+        .with_failures(2)
+        .with_interval(Duration::from_millis(400));
+    let started = std::time::Instant::now();
+    let report = twice.pass().await.unwrap();
+    assert_eq!(report.services[0].dead, 1);
+    assert!(started.elapsed() >= Duration::from_millis(400));
+}
+
+/// The removal limit is a maximum, not a bound never reached: with 4
+/// targets and 50%, two dead go.
+#[tokio::test]
+async fn exactly_the_removal_limit_may_go() {
+    let (_memory, registry) = example_registry();
+    let live = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = live.local_addr().unwrap().port();
+    join(&registry, "_http._tcp", "a", "a.example.com", port).await;
+    join(&registry, "_http._tcp", "b", "b.example.com", port).await;
+    join(
+        &registry,
+        "_http._tcp",
+        "c",
+        "c.example.com",
+        closed_port().await,
+    )
+    .await;
+    join(
+        &registry,
+        "_http._tcp",
+        "d",
+        "d.example.com",
+        closed_port().await,
+    )
+    .await;
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_max_remove_percent(50)
+        .with_failures(1);
+    assert_eq!(reaper.removal_limit(4), 2);
+    let report = reaper.pass().await.unwrap();
+    let service = &report.services[0];
+    assert!(service.refused.is_none(), "{service:?}");
+    assert_eq!(service.removed.len(), 2);
+}
