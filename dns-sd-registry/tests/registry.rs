@@ -465,3 +465,36 @@ async fn an_ip_address_is_never_a_target_name() {
         .expect_err("IP as CNAME target");
     assert!(matches!(e, Error::InvalidInput(_)), "{e}");
 }
+
+/// The report's request count is what the provider saw: every read,
+/// listing and write (the in-memory provider counts each call).
+#[tokio::test]
+async fn the_reported_requests_are_the_calls_made() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone);
+    for instance in [
+        web("h1.example.com", "192.0.2.1"),
+        web("h2.example.com", "192.0.2.2"),
+    ] {
+        let before = memory.requests();
+        let joined = registry.register(&instance).await.expect("register");
+        assert_eq!(
+            joined.requests,
+            memory.requests() - before,
+            "join: {joined:?}"
+        );
+    }
+    for (instance, last) in [
+        (web("h1.example.com", "192.0.2.1"), false),
+        (web("h2.example.com", "192.0.2.2"), true),
+    ] {
+        let before = memory.requests();
+        let left = registry.deregister(&instance).await.expect("deregister");
+        assert_eq!(left.instance_removed, last);
+        assert!(
+            left.requests >= 2,
+            "a listing and a write at least: {left:?}"
+        );
+        assert_eq!(left.requests, memory.requests() - before, "leave: {left:?}");
+    }
+}
