@@ -38,6 +38,9 @@ struct Counting {
     writes: AtomicUsize,
     failing: bool,
     failing_writes: bool,
+    /// Every write fails its precondition, as if another writer always
+    /// got there first.
+    stale_writes: bool,
 }
 
 impl Counting {
@@ -49,6 +52,7 @@ impl Counting {
             writes: AtomicUsize::new(0),
             failing,
             failing_writes: false,
+            stale_writes: false,
         }
     }
 
@@ -108,6 +112,11 @@ impl DnsProvider for Counting {
         self.call()?;
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.fail(self.failing_writes)?;
+        if self.stale_writes {
+            return Err(Error::PreconditionFailed {
+                message: "changed meanwhile (injected)".into(),
+            });
+        }
         self.inner.apply_validated(zone, changes).await
     }
 }
@@ -496,5 +505,63 @@ async fn the_reported_requests_are_the_calls_made() {
             "a listing and a write at least: {left:?}"
         );
         assert_eq!(left.requests, memory.requests() - before, "leave: {left:?}");
+    }
+}
+
+/// A writer that always loses the race gives up after exactly
+/// `max_conflicts` re-plans, with a retryable `Conflict`.
+#[tokio::test]
+async fn a_conflict_that_never_ends_gives_up_after_the_limit() {
+    let (memory, zone) = memory();
+    let mut counting = Counting::new(memory, false);
+    counting.stale_writes = true;
+    let counting = Arc::new(counting);
+    let registry = ServiceRegistry::new(counting.clone())
+        .with_zone(zone)
+        .with_max_conflicts(3);
+    let err = registry
+        .register(&web("h1.example.com", "192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    assert!(err.is_retryable(), "{err}");
+    assert!(
+        err.to_string().contains("after 4 concurrent changes"),
+        "{err}"
+    );
+    assert_eq!(
+        counting.writes.load(Ordering::SeqCst),
+        4,
+        "the first try and 3 re-plans"
+    );
+}
+
+/// Host records in another zone go to that zone in one batch; a provider
+/// that is not atomic makes the report say so.
+#[tokio::test]
+async fn foreign_hosts_share_one_batch_and_atomicity_is_reported() {
+    let memory =
+        InMemoryProvider::with_capabilities(Capabilities::default().with_atomic_batches(false));
+    let zone = memory.create_zone(n("example.com")).expect("zone");
+    memory.create_zone(n("hosts.test")).expect("zone");
+    let counting = Arc::new(Counting::new(memory.clone(), false));
+    let registry = ServiceRegistry::new(counting.clone()).with_zone(zone);
+    let instance = web("a.hosts.test", "192.0.2.1").with_target(
+        Target::new(n("b.hosts.test"), 80).with_address("192.0.2.2".parse().expect("ip")),
+    );
+    let joined = registry.register(&instance).await.expect("register");
+    assert_eq!(
+        counting.writes.load(Ordering::SeqCst),
+        2,
+        "one batch for hosts.test, one for example.com"
+    );
+    assert!(!joined.atomic, "the provider is not atomic: {joined:?}");
+    for host in ["a.hosts.test", "b.hosts.test"] {
+        assert!(
+            memory
+                .lookup(&n("hosts.test"), &n(host), RecordType::A)
+                .is_some(),
+            "{host}"
+        );
     }
 }
