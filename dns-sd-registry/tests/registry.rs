@@ -565,3 +565,149 @@ async fn foreign_hosts_share_one_batch_and_atomicity_is_reported() {
         );
     }
 }
+
+/// Runs `after` once, right after the first write went through (a leaver
+/// that listed the zone before our SRV value landed, removing a host's
+/// addresses between our two requests).
+#[derive(Debug)]
+struct AfterFirstWrite {
+    inner: InMemoryProvider,
+    after: std::sync::Mutex<Option<(Zone, Change)>>,
+}
+
+#[async_trait]
+impl DnsProvider for AfterFirstWrite {
+    fn provider_name(&self) -> &str {
+        "after-first-write"
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+    async fn list_zones(&self) -> dns_core::Result<Vec<Zone>> {
+        self.inner.list_zones().await
+    }
+    async fn list_record_sets(&self, zone: &Zone) -> dns_core::Result<Vec<RecordSet>> {
+        self.inner.list_record_sets(zone).await
+    }
+    async fn apply_validated(
+        &self,
+        zone: &Zone,
+        changes: &[Change],
+    ) -> dns_core::Result<ApplyReport> {
+        let report = self.inner.apply_validated(zone, changes).await?;
+        let after = self.after.lock().expect("lock").take();
+        if let Some((z, change)) = after {
+            self.inner.apply(&z, &[change]).await?;
+        }
+        Ok(report)
+    }
+}
+
+/// A host in another zone is written in a request of its own before the
+/// SRV value; a leaver removing its addresses in between (it saw no SRV
+/// pointing at the host yet) must not leave the new target without them.
+#[tokio::test]
+async fn addresses_removed_between_the_two_requests_are_put_back() {
+    let memory = InMemoryProvider::new();
+    let zone = memory.create_zone(n("example.com")).expect("zone");
+    let hosts = memory.create_zone(n("hosts.test")).expect("zone");
+    let racing = AfterFirstWrite {
+        inner: memory.clone(),
+        after: std::sync::Mutex::new(Some((
+            hosts,
+            Change::Delete {
+                name: n("a.hosts.test"),
+                rtype: RecordType::A,
+            },
+        ))),
+    };
+    let registry = ServiceRegistry::new(Arc::new(racing)).with_zone(zone);
+    registry
+        .register(&web("a.hosts.test", "192.0.2.1"))
+        .await
+        .expect("register");
+    assert!(
+        memory
+            .lookup(&n("hosts.test"), &n("a.hosts.test"), RecordType::A)
+            .is_some(),
+        "the host's addresses were not put back"
+    );
+}
+
+/// Without preconditions, a new instance without TXT adds the empty TXT in
+/// its one batch and, finding it alone, writes nothing more.
+#[tokio::test]
+async fn a_lone_keeper_writes_once() {
+    let memory =
+        InMemoryProvider::with_capabilities(Capabilities::default().with_preconditions(false));
+    let zone = memory.create_zone(n("example.com")).expect("zone");
+    let counting = Arc::new(Counting::new(memory, false));
+    let registry = ServiceRegistry::new(counting.clone()).with_zone(zone);
+    let bare = ServiceInstance::new("web", "_http._tcp".parse().expect("type"), n("example.com"))
+        .expect("instance")
+        .with_target(
+            Target::new(n("h1.example.com"), 80).with_address("192.0.2.1".parse().expect("ip")),
+        );
+    let joined = registry.register(&bare).await.expect("register");
+    assert_eq!(counting.writes.load(Ordering::SeqCst), 1, "{joined:?}");
+    assert!(!joined.txt_kept);
+}
+
+/// A host in another zone that a service of that zone also points at
+/// keeps its addresses when this instance leaves.
+#[tokio::test]
+async fn a_host_still_used_in_its_own_zone_keeps_its_addresses() {
+    let memory = InMemoryProvider::new();
+    memory.create_zone(n("example.com")).expect("zone");
+    memory.create_zone(n("hosts.test")).expect("zone");
+    let registry = ServiceRegistry::new(Arc::new(memory.clone()));
+    let here = web("h.hosts.test", "192.0.2.1");
+    let there = ServiceInstance::new("db", "_pg._tcp".parse().expect("type"), n("hosts.test"))
+        .expect("instance")
+        .with_target(
+            Target::new(n("h.hosts.test"), 5432).with_address("192.0.2.1".parse().expect("ip")),
+        );
+    registry.register(&here).await.expect("register here");
+    registry.register(&there).await.expect("register there");
+    let left = registry.deregister(&here).await.expect("deregister");
+    assert!(left.instance_removed);
+    assert!(
+        memory
+            .lookup(&n("hosts.test"), &n("h.hosts.test"), RecordType::A)
+            .is_some(),
+        "the host's address went while _pg._tcp.hosts.test points at it"
+    );
+    assert_eq!(left.kept_addresses.len(), 1, "{left:?}");
+}
+
+/// Targets published without addresses (hosts outside every zone) leave
+/// completely: SRV value, PTR, TXT.
+#[tokio::test]
+async fn targets_without_addresses_leave_completely() {
+    let (memory, zone) = memory();
+    let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone.clone());
+    let remote = ServiceInstance::new("web", "_http._tcp".parse().expect("type"), n("example.com"))
+        .expect("instance")
+        .with_target(Target::new(n("far.example.org"), 443))
+        .with_txt(TxtProperties::new().with("v", "1").expect("txt"));
+    registry.register(&remote).await.expect("register");
+    assert!(
+        memory
+            .lookup(&zone.name, remote.name(), RecordType::SRV)
+            .is_some()
+    );
+    let left = registry.deregister(&remote).await.expect("deregister");
+    assert!(left.instance_removed, "{left:?}");
+    assert_eq!(left.targets.len(), 1, "{left:?}");
+    for rtype in [RecordType::SRV, RecordType::TXT] {
+        assert!(
+            memory.lookup(&zone.name, remote.name(), rtype).is_none(),
+            "{rtype}"
+        );
+    }
+    assert!(
+        memory
+            .lookup(&zone.name, remote.service_name(), RecordType::PTR)
+            .is_none()
+    );
+}
