@@ -711,3 +711,72 @@ async fn targets_without_addresses_leave_completely() {
             .is_none()
     );
 }
+
+/// What each kind of leave costs, in provider calls, with and without
+/// preconditions: a change that adds or drops a read, a listing or a write
+/// on one of these paths shows up here.
+#[tokio::test]
+async fn each_kind_of_leave_costs_what_it_should() {
+    let shared = |port| {
+        ServiceInstance::new("ssh", "_ssh._tcp".parse().expect("type"), n("example.com"))
+            .expect("instance")
+            .with_target(
+                Target::new(n("h1.example.com"), port)
+                    .with_address("192.0.2.1".parse().expect("ip")),
+            )
+    };
+    let bare = ServiceInstance::new("far", "_http._tcp".parse().expect("type"), n("example.com"))
+        .expect("instance")
+        .with_target(Target::new(n("far.example.org"), 443));
+    let mut seen = Vec::new();
+    for guarded in [true, false] {
+        for case in [
+            "last target",
+            "shared host kept",
+            "no addresses",
+            "one of two",
+        ] {
+            let memory = InMemoryProvider::with_capabilities(
+                Capabilities::default().with_preconditions(guarded),
+            );
+            let zone = memory.create_zone(n("example.com")).expect("zone");
+            let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone);
+            let leaving = match case {
+                "no addresses" => bare.clone(),
+                _ => web("h1.example.com", "192.0.2.1"),
+            };
+            registry.register(&leaving).await.expect("register");
+            match case {
+                "shared host kept" => {
+                    registry.register(&shared(22)).await.expect("register");
+                }
+                "one of two" => {
+                    registry
+                        .register(&web("h2.example.com", "192.0.2.2"))
+                        .await
+                        .expect("register");
+                }
+                _ => {}
+            }
+            let before = memory.requests();
+            registry.deregister(&leaving).await.expect("deregister");
+            seen.push((guarded, case, memory.requests() - before));
+        }
+    }
+    // Without preconditions a last leave reads again after its write (to
+    // repair what a racing join needs), and one without addresses reads
+    // the TXT it may have to put back: one or two calls more.
+    assert_eq!(
+        seen,
+        [
+            (true, "last target", 5),
+            (true, "shared host kept", 5),
+            (true, "no addresses", 5),
+            (true, "one of two", 3),
+            (false, "last target", 6),
+            (false, "shared host kept", 6),
+            (false, "no addresses", 7),
+            (false, "one of two", 3),
+        ]
+    );
+}
