@@ -543,7 +543,8 @@ impl DnsProvider for JoinDuringRead {
 /// instance joins (landing between the leaver's read and its write): the
 /// joiner's records all survive, and the leaver's value is gone. Then the
 /// same with a host of another service joining on the leaver's host: the
-/// address stays.
+/// address stays. Then with targets that have no address records (hosts
+/// outside every zone), whose leave reads the SRV set instead of listing.
 pub async fn join_racing_the_last_leave(p: &Arc<dyn DnsProvider>, zone: &Zone) {
     let under = scratch(zone, "race");
     let web = instance(&**p, &under, "_http._tcp", "web")
@@ -560,12 +561,20 @@ pub async fn join_racing_the_last_leave(p: &Arc<dyn DnsProvider>, zone: &Zone) {
         22,
         [192, 0, 2, 1],
     ));
-    for (joiner, what) in [
-        (joiner, "a target of the same instance"),
-        (shared, "a service on the leaver's host"),
+    // Targets outside every zone have no address records: the leave takes
+    // its other path (a read of the SRV set, not a listing).
+    let far = |host: &str| Target::new(Name::parse(host).expect("host"), 443);
+    let far_web = instance(&**p, &under, "_https._tcp", "far")
+        .with_txt(TxtProperties::new().with("v", "1").expect("txt"));
+    let far_leaver = far_web.clone().with_target(far("far1.example.org"));
+    let far_joiner = far_web.clone().with_target(far("far2.example.org"));
+    for (leaver, joiner, what) in [
+        (&leaver, joiner, "a target of the same instance"),
+        (&leaver, shared, "a service on the leaver's host"),
+        (&far_leaver, far_joiner, "a target without addresses"),
     ] {
         registry(p)
-            .register(&leaver)
+            .register(leaver)
             .await
             .expect("register the leaver");
         let racing: Arc<dyn DnsProvider> = Arc::new(JoinDuringRead {
@@ -576,7 +585,7 @@ pub async fn join_racing_the_last_leave(p: &Arc<dyn DnsProvider>, zone: &Zone) {
             before_write: false,
         });
         let left = ServiceRegistry::new(racing)
-            .deregister(&leaver)
+            .deregister(leaver)
             .await
             .expect("deregister the leaver");
         assert_eq!(
