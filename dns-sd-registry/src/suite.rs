@@ -87,6 +87,7 @@ pub async fn run_all(providers: &[Arc<dyn DnsProvider>], zone: &Zone, config: &C
     join_racing_the_last_leave(p, zone).await;
     last_leave_racing_a_join_without_txt(p, zone).await;
     two_services_leaving_one_host(p, zone).await;
+    the_type_stays_announced_when_a_join_races_its_last_leave(p, zone).await;
     txt_race(providers, zone, config.txt_trials).await;
     round_robin_writers(providers, zone, config.round_robin_writers).await;
     concurrent_registrations(providers, zone, config.concurrency).await;
@@ -458,6 +459,54 @@ pub async fn one_of_two_targets_leaves(p: &Arc<dyn DnsProvider>, zone: &Zone) {
         let rest = snapshot(&**p, zone, &under).await;
         assert!(rest.is_empty(), "{what}: left behind: {rest:?}");
     }
+}
+
+/// The last instance of a service type leaves while the first instance of
+/// a new one joins (landing as the leaver reads the type's PTR set): the
+/// type stays announced under `_services._dns-sd._udp`, because it has an
+/// instance again.
+pub async fn the_type_stays_announced_when_a_join_races_its_last_leave(
+    p: &Arc<dyn DnsProvider>,
+    zone: &Zone,
+) {
+    let under = scratch(zone, "type-race");
+    let leaver = instance(&**p, &under, "_http._tcp", "old").with_target(target(
+        &under,
+        "h1",
+        80,
+        [192, 0, 2, 1],
+    ));
+    let joiner = instance(&**p, &under, "_http._tcp", "new").with_target(target(
+        &under,
+        "h2",
+        80,
+        [192, 0, 2, 2],
+    ));
+    let enumeration = leaver
+        .records()
+        .enumeration
+        .expect("the type is announced by default");
+    registry(p).register(&leaver).await.expect("register");
+    let racing: Arc<dyn DnsProvider> = Arc::new(JoinDuringRead {
+        inner: p.clone(),
+        during: RecordType::PTR,
+        joiner: Mutex::new(Some(joiner.clone())),
+        leaves: false,
+        before_write: false,
+    });
+    let left = ServiceRegistry::new(racing)
+        .deregister(&leaver)
+        .await
+        .expect("deregister the last instance");
+    assert!(left.instance_removed);
+    let announced = get(&**p, zone, enumeration.name(), RecordType::PTR).await;
+    assert!(
+        announced.is_some_and(|set| enumeration.values().iter().all(|v| set.contains(v))),
+        "a type with an instance is no longer announced"
+    );
+    registry(p).deregister(&joiner).await.expect("deregister");
+    let rest = snapshot(&**p, zone, &under).await;
+    assert!(rest.is_empty(), "left behind: {rest:?}");
 }
 
 /// Runs another host's registration (or deregistration) in the middle of
