@@ -780,3 +780,80 @@ async fn each_kind_of_leave_costs_what_it_should() {
         ]
     );
 }
+
+/// A conditional leave (the reaper's) removes a target only as it was
+/// seen: a host whose address changed, or lost its address records,
+/// since then is kept, with and without preconditions.
+#[tokio::test]
+async fn a_conditional_leave_keeps_a_host_that_changed() {
+    for guarded in [true, false] {
+        let memory = InMemoryProvider::with_capabilities(
+            Capabilities::default().with_preconditions(guarded),
+        );
+        let zone = memory.create_zone(n("example.com")).expect("zone");
+        let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone.clone());
+        let seen = web("h1.example.com", "192.0.2.1");
+        let ttl = seen.records().srv.as_ref().expect("srv").ttl();
+        let a = |ip: &str| {
+            RecordSet::new(
+                n("h1.example.com"),
+                ttl,
+                [dns_core::RData::A(ip.parse().expect("ip"))],
+            )
+            .expect("set")
+        };
+
+        registry.register(&seen).await.expect("register");
+        memory
+            .apply(&zone, &[Change::Upsert(a("192.0.2.9"))])
+            .await
+            .expect("the host moves");
+        let left = registry
+            .deregister_if_unchanged(&seen, ttl)
+            .await
+            .expect("leave");
+        assert!(
+            left.is_none(),
+            "guarded {guarded}: a moved host was removed"
+        );
+        assert!(
+            memory
+                .lookup(&zone.name, seen.name(), RecordType::SRV)
+                .is_some()
+        );
+
+        memory
+            .apply(
+                &zone,
+                &[Change::Delete {
+                    name: n("h1.example.com"),
+                    rtype: RecordType::A,
+                }],
+            )
+            .await
+            .expect("the host loses its address");
+        let left = registry
+            .deregister_if_unchanged(&seen, ttl)
+            .await
+            .expect("leave");
+        assert!(
+            left.is_none(),
+            "guarded {guarded}: a host without its address was removed"
+        );
+
+        memory
+            .apply(&zone, &[Change::Upsert(a("192.0.2.1"))])
+            .await
+            .expect("back as seen");
+        let left = registry
+            .deregister_if_unchanged(&seen, ttl)
+            .await
+            .expect("leave");
+        assert!(left.is_some(), "guarded {guarded}: as seen, it goes");
+        assert!(
+            memory
+                .lookup(&zone.name, seen.name(), RecordType::SRV)
+                .is_none()
+        );
+    }
+}
