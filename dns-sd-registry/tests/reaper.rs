@@ -6,7 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use dns_core::{Capabilities, DnsProvider, InMemoryProvider, Name, ServiceInstance, Target};
+use dns_core::{
+    Capabilities, Change, DnsProvider, InMemoryProvider, Name, RData, RecordSet, RecordType,
+    ServiceInstance, Target,
+};
 use dns_sd_registry::{Check, Reaper, ServiceRegistry, reaper_suite};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -332,4 +335,171 @@ async fn exactly_the_removal_limit_may_go() {
     let service = &report.services[0];
     assert!(service.refused.is_none(), "{service:?}");
     assert_eq!(service.removed.len(), 2);
+}
+
+/// Two hosts on the same port: each is probed at its own address, and the
+/// dead one is removed with its own (not the other host's) addresses.
+#[tokio::test]
+async fn hosts_sharing_a_port_keep_their_own_addresses() {
+    let (memory, registry) = example_registry();
+    let live = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = live.local_addr().unwrap().port();
+    for (label, host, ip) in [
+        ("a", "h1.example.com", "127.0.0.1"),
+        ("b", "h2.example.com", "127.0.0.2"),
+    ] {
+        let instance = ServiceInstance::new(
+            label,
+            "_http._tcp".parse().unwrap(),
+            Name::parse("example.com").unwrap(),
+        )
+        .unwrap()
+        .with_target(
+            Target::new(Name::parse(host).unwrap(), port).with_address(ip.parse().unwrap()),
+        );
+        registry.register(&instance).await.unwrap();
+    }
+    let before = memory.requests();
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    let service = &report.services[0];
+    assert_eq!((service.checked, service.dead), (2, 1), "{service:?}");
+    assert_eq!(service.removed.len(), 1, "{service:?}");
+    assert_eq!(
+        service.removed[0].srv.target,
+        Name::parse("h2.example.com").unwrap()
+    );
+    assert!(service.changed.is_empty(), "{service:?}");
+    assert_eq!(
+        report.requests,
+        memory.requests() - before,
+        "every call counted once"
+    );
+}
+
+/// Instances are what the service's PTR lists directly below it: a
+/// subtype's PTR is not a second copy of the instance, the subtype goes
+/// with a removed target, and a PTR value elsewhere is left alone.
+#[tokio::test]
+async fn instances_subtypes_and_foreign_ptr_values() {
+    let (memory, registry) = example_registry();
+    let zone = registry
+        .zone_for(&Name::parse("example.com").unwrap())
+        .await
+        .unwrap();
+    let dead = closed_port().await;
+    let printer = ServiceInstance::new(
+        "printer",
+        "_http._tcp".parse().unwrap(),
+        Name::parse("example.com").unwrap(),
+    )
+    .unwrap()
+    .with_subtype(dns_core::Label::new("_printer").unwrap())
+    .with_target(
+        Target::new(Name::parse("p.example.com").unwrap(), dead)
+            .with_address("127.0.0.1".parse().unwrap()),
+    );
+    registry.register(&printer).await.unwrap();
+    let live = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    join(
+        &registry,
+        "_http._tcp",
+        "up",
+        "up.example.com",
+        live.local_addr().unwrap().port(),
+    )
+    .await;
+    // A PTR value of the service naming something deeper, with a dead SRV.
+    let deeper = Name::parse("x.y._http._tcp.example.com").unwrap();
+    memory
+        .apply(
+            &zone,
+            &[
+                Change::Add(
+                    RecordSet::new(
+                        Name::parse("_http._tcp.example.com").unwrap(),
+                        60,
+                        [RData::PTR(deeper.clone())],
+                    )
+                    .unwrap(),
+                ),
+                Change::Upsert(
+                    RecordSet::new(
+                        deeper.clone(),
+                        60,
+                        [RData::SRV(dns_core::Srv::new(
+                            0,
+                            0,
+                            dead,
+                            Name::parse("p.example.com").unwrap(),
+                        ))],
+                    )
+                    .unwrap(),
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    let service = &report.services[0];
+    assert_eq!(service.checked, 2, "printer and up, once each: {service:?}");
+    assert_eq!(service.removed.len(), 1, "{service:?}");
+    let sub = Name::parse("_printer._sub._http._tcp.example.com").unwrap();
+    assert!(
+        memory.lookup(&zone.name, &sub, RecordType::PTR).is_none(),
+        "the subtype PTR stayed behind"
+    );
+    assert!(
+        memory
+            .lookup(&zone.name, &deeper, RecordType::SRV)
+            .is_some(),
+        "not an instance of the service"
+    );
+}
+
+/// A host with only an IPv6 address is probed there.
+#[tokio::test]
+async fn an_ipv6_only_host_is_probed_at_its_address() {
+    let (_memory, registry) = example_registry();
+    let live = TcpListener::bind("[::1]:0").await.expect("IPv6 loopback");
+    let instance = ServiceInstance::new(
+        "v6",
+        "_http._tcp".parse().unwrap(),
+        Name::parse("example.com").unwrap(),
+    )
+    .unwrap()
+    .with_target(
+        Target::new(
+            Name::parse("v6.example.com").unwrap(),
+            live.local_addr().unwrap().port(),
+        )
+        .with_address("::1".parse().unwrap()),
+    );
+    registry.register(&instance).await.unwrap();
+    join(
+        &registry,
+        "_http._tcp",
+        "other",
+        "other.example.com",
+        live.local_addr().unwrap().port(),
+    )
+    .await;
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    let service = &report.services[0];
+    assert_eq!(
+        service.dead, 1,
+        "only the IPv4 host, whose port is closed on 127.0.0.1: {service:?}"
+    );
+    assert_eq!(
+        service.removed[0].srv.target,
+        Name::parse("other.example.com").unwrap()
+    );
 }
