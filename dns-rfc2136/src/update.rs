@@ -333,6 +333,60 @@ mod tests {
         assert_eq!(seen, (0..5_000).collect::<Vec<_>>());
     }
 
+    /// "Exactly no values" is the set's absence: an "RRset does not exist"
+    /// prerequisite, never no prerequisite at all.
+    #[test]
+    fn requiring_exactly_nothing_is_requiring_absence() {
+        let zone = name("example.com");
+        let nothing = Precondition {
+            name: name("x.example.com"),
+            rtype: RecordType::A,
+            expected: Expected::Exactly(Vec::new()),
+        };
+        let plan = plan(&zone, &[Change::Require(nothing)]).unwrap();
+        let pre: Vec<(String, DNSClass)> = plan[0]
+            .message
+            .prerequisites()
+            .iter()
+            .map(|r| (r.name.to_string(), r.dns_class))
+            .collect();
+        assert_eq!(pre, [("x.example.com.".to_owned(), DNSClass::NONE)]);
+    }
+
+    /// A change exactly as large as the room left fits; one octet less
+    /// room and it is refused, naming the sizes.
+    #[test]
+    fn a_change_exactly_at_the_limit_fits() {
+        let zone = name("example.com");
+        let changes = [Change::Add(a_set("a.example.com", 1))];
+        let size = pieces(&changes).unwrap()[0].size;
+        let packed = pack(&zone, &changes, pieces(&changes).unwrap(), size).unwrap();
+        assert_eq!(packed.len(), 1);
+        let err = pack(&zone, &changes, pieces(&changes).unwrap(), size - 1).unwrap_err();
+        assert!(err.to_string().contains("do not fit"), "{err}");
+    }
+
+    /// Under a zone with a long name, large changes still pack and every
+    /// message stays within the limit.
+    #[test]
+    fn a_long_zone_name_leaves_room_for_large_changes() {
+        let long = format!("{0}.{0}.{0}.example", "z".repeat(60));
+        let zone = name(&long);
+        let value = "v".repeat(250);
+        let changes: Vec<Change> = (0..600)
+            .map(|i| {
+                let owner = name(&format!("{}-{i}.{long}", "n".repeat(50)));
+                let txt = dns_core::Txt::new([value.as_str()]).unwrap();
+                Change::Add(RecordSet::new(owner, 60, [RData::TXT(txt)]).unwrap())
+            })
+            .collect();
+        let plan = plan(&zone, &changes).unwrap();
+        assert!(plan.len() > 1, "{} messages", plan.len());
+        for update in &plan {
+            assert!(update.message.to_vec().unwrap().len() <= MAX_MESSAGE - RESERVE);
+        }
+    }
+
     #[test]
     fn require_in_a_split_batch_is_refused() {
         let zone = name("example.com");
