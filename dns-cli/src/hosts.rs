@@ -215,12 +215,10 @@ fn replace_block(existing: &str, key: &str, block: &str) -> Result<String, Strin
     Ok(out)
 }
 
-/// Writes a temporary file beside `path` (same file system, same
-/// permissions and, on Unix, same owner and group), syncs it and renames it
-/// over `path`: readers see the old file or the new one, never a part. An
-/// owner that cannot be kept (not running as root or as the owner) is an
-/// error and the file is left as it was.
-fn write_atomically(path: &Path, contents: &str) -> Result<(), Failure> {
+/// The directory of `path` and a temporary file name in it: beside the
+/// file, so the rename stays on one file system (a rename across file
+/// systems fails, and a copy would not be atomic).
+fn temp_beside(path: &Path) -> Result<(PathBuf, PathBuf), Failure> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -233,6 +231,16 @@ fn write_atomically(path: &Path, contents: &str) -> Result<(), Failure> {
         file_name.to_string_lossy(),
         std::process::id()
     ));
+    Ok((dir, temp))
+}
+
+/// Writes a temporary file beside `path` (same file system, same
+/// permissions and, on Unix, same owner and group), syncs it and renames it
+/// over `path`: readers see the old file or the new one, never a part. An
+/// owner that cannot be kept (not running as root or as the owner) is an
+/// error and the file is left as it was.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), Failure> {
+    let (dir, temp) = temp_beside(path)?;
     let result = (|| -> std::io::Result<()> {
         let mut file = std::fs::File::create(&temp)?;
         if let Ok(meta) = std::fs::metadata(path) {
@@ -281,6 +289,25 @@ mod tests {
             vec!["192.0.2.1".parse().unwrap()],
         );
         e
+    }
+
+    #[test]
+    fn the_temporary_file_is_beside_the_output() {
+        let (dir, temp) = temp_beside(Path::new("/etc/hosts")).unwrap();
+        assert_eq!(dir, Path::new("/etc"));
+        assert_eq!(temp.parent(), Some(Path::new("/etc")));
+        let (dir, temp) = temp_beside(Path::new("hosts")).unwrap();
+        assert_eq!(dir, Path::new("."));
+        assert_eq!(temp.parent(), Some(Path::new(".")));
+        assert!(temp_beside(Path::new("/")).is_err(), "no file name");
+    }
+
+    #[test]
+    fn a_block_appended_to_a_last_line_without_newline_starts_its_own() {
+        let block = render_block("k", &entries());
+        let out = replace_block("10.0.0.1 db", "k", &block).unwrap();
+        assert_eq!(out, format!("10.0.0.1 db\n{block}"));
+        assert_eq!(replace_block("", "k", &block).unwrap(), block);
     }
 
     #[test]

@@ -242,3 +242,61 @@ async fn a_symlinked_output_is_refused_and_its_target_untouched() {
     );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), MINE);
 }
+
+fn fresh_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hosts-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The edges of the file itself: a last line without a newline, a file
+/// that does not exist yet, a bare file name (the current directory), and
+/// a directory given as the output.
+#[tokio::test]
+async fn the_file_edges() {
+    let (server, _registry) = served(&[("web-1.example.com", "192.0.2.1")]).await;
+    let addr = server.addr().to_string();
+    let hosts = |output: &str| {
+        format!("--server {addr} hosts --service _http._tcp.example.com --output {output}")
+    };
+
+    let path = file("no-newline", "127.0.0.1 localhost");
+    run(&argv(&hosts(path.to_str().unwrap()))).await.ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("127.0.0.1 localhost\n# BEGIN dnsctl _http._tcp.example.com.\n"),
+        "the block must start on a line of its own: {text:?}"
+    );
+
+    let dir = fresh_dir("new");
+    let path = dir.join("hosts");
+    run(&argv(&hosts(path.to_str().unwrap()))).await.ok();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("# BEGIN dnsctl"), "{text:?}");
+
+    let dir = fresh_dir("relative");
+    let mut cmd = support::dnsctl(&argv(&hosts("hosts.relative")));
+    cmd.current_dir(&dir);
+    support::run_cmd(cmd).await.ok();
+    let mut left: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        ["hosts.relative"],
+        "written in the current directory, no temporary left"
+    );
+
+    let dir = fresh_dir("is-dir");
+    let out = run(&argv(&hosts(dir.to_str().unwrap()))).await;
+    out.fails(1, &["reading"]);
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        0,
+        "nothing written into it"
+    );
+}
