@@ -30,7 +30,8 @@ WORK="${MUTANTS_WORK:-$ROOT/target/mutants}"
 # group | files (space separated) | package whose tests run | cargo test
 # target selection. Doctests are left out (each is its own build, minutes
 # per mutant; every doctest is an example, the unit and integration tests
-# are the checks). Tests that need moto or Prism stay in scripts/test.sh,
+# are the checks). Tests that need moto or Prism stay in scripts/test.sh
+# (Cloudflare's fake.rs runs behind Prism; its wiremock tests stay),
 # and where a crate's whole suite is slow (dns-sd-client, dns-cli) only the
 # test files that exercise the mutated file run.
 GROUPS_TABLE=(
@@ -39,7 +40,7 @@ GROUPS_TABLE=(
   "select|dns-sd-client/src/select.rs|dns-sd-client|--lib --test selection --test http_resolvers"
   "cache|dns-sd-client/src/cache.rs|dns-sd-client|--lib --test local --test top_bit_ttls --test odd_answers --test round_trips"
   "route53|dns-route53/src/plan.rs dns-route53/src/provider.rs|dns-route53|--lib --test fake --test secrets"
-  "cloudflare|dns-cloudflare/src/plan.rs dns-cloudflare/src/provider.rs|dns-cloudflare|--lib --tests"
+  "cloudflare|dns-cloudflare/src/plan.rs dns-cloudflare/src/provider.rs|dns-cloudflare|--lib --test wiremock"
   "rfc2136|dns-rfc2136/src/update.rs|dns-rfc2136|--lib --tests"
   "sync|dns-sync/src/plan.rs dns-sync/src/ownership.rs dns-sync/src/owner.rs dns-sync/src/policy.rs|dns-sync|--lib --tests"
   "hosts|dns-cli/src/hosts.rs|dns-cli|--bins --test hosts --test providers"
