@@ -415,9 +415,15 @@ async fn cache_hits_and_ttl_expiry() {
         .build()
         .unwrap();
 
+    let started = dns_sd_client::Clock::now(&clock);
     let first = client.discover(&http(), &f.domain).await.unwrap();
     let asked = f.server.queries();
     assert_eq!(asked, 5, "PTR, SRV, TXT, A, AAAA");
+    assert_eq!(
+        first.valid_until,
+        started + Duration::from_secs(30),
+        "valid until the first record expires"
+    );
     let second = client.discover(&http(), &f.domain).await.unwrap();
     assert_eq!(f.server.queries(), asked, "all from the cache");
     assert_eq!(first.instances, second.instances);
@@ -801,4 +807,38 @@ async fn one_attempt_means_one_datagram() {
         received += 1;
     }
     assert_eq!(received, 1);
+}
+
+/// A discovery is valid until its earliest record expires, however long
+/// the TTLs the client is allowed to keep (here two days, under a cap of
+/// three).
+#[tokio::test]
+async fn valid_until_follows_long_ttls() {
+    let f = Fixture::new().await;
+    let two_days = 2 * 86_400;
+    // Both address families, so no negative answer (kept for the SOA
+    // minimum) is the earliest expiry.
+    let inst = ServiceInstance::new("long", http(), f.domain.clone())
+        .unwrap()
+        .with_target(
+            Target::new(name("long.example.com"), 80)
+                .with_address("192.0.2.9".parse().unwrap())
+                .with_address("2001:db8::9".parse().unwrap()),
+        )
+        .with_ttl(two_days);
+    f.registry.register(&inst).await.unwrap();
+    let clock = ManualClock::new();
+    let client = DnsSdClient::builder()
+        .with_name_server(f.server.addr())
+        .with_clock(Arc::new(clock.clone()))
+        .with_max_ttl(Duration::from_secs(3 * 86_400))
+        .build()
+        .unwrap();
+    let started = dns_sd_client::Clock::now(&clock);
+    let found = client.discover(&http(), &f.domain).await.unwrap();
+    assert_eq!(found.instances.len(), 1);
+    assert_eq!(
+        found.valid_until,
+        started + Duration::from_secs(u64::from(two_days))
+    );
 }
