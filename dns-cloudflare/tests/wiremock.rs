@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use dns_cloudflare::{CloudflareBuilder, CloudflareProvider, RequestBudget};
+use dns_cloudflare::{CloudflareBuilder, CloudflareProvider, RecordOptions, RequestBudget};
 use dns_core::{
     Change, DnsProvider, DnsProviderExt, Error, Name, RData, RecordSet, RecordType, RetryPolicy,
     Srv, Txt, Zone,
@@ -793,6 +793,9 @@ async fn the_budget_paces_requests_and_clones_share_it() {
         "4 paced requests at 200 ms: {took:?}"
     );
     assert!(budget.total_wait() >= Duration::from_millis(750));
+    // What `budget()` shows is the budget the requests were paced by.
+    assert_eq!(p.budget().total_wait(), budget.total_wait());
+    assert_eq!(clone.budget().total_wait(), budget.total_wait());
 }
 
 #[tokio::test]
@@ -1007,12 +1010,14 @@ async fn a_record_deleted_under_a_batch_is_read_again_and_planned_again() {
         .mount(&server)
         .await;
     let p = provider(&server).build().unwrap();
-    p.apply(
-        &zone(),
-        &[Change::Upsert(a_set("www.example.com", "192.0.2.2"))],
-    )
-    .await
-    .unwrap();
+    let report = p
+        .apply(
+            &zone(),
+            &[Change::Upsert(a_set("www.example.com", "192.0.2.2"))],
+        )
+        .await
+        .unwrap();
+    assert!(report.atomic, "the refused batch changed nothing");
     let requests = server.received_requests().await.unwrap();
     let sent = batches(&requests);
     assert_eq!(sent.len(), 1, "{sent:?}");
@@ -1065,4 +1070,218 @@ async fn a_plan_that_stays_stale_is_a_retryable_conflict() {
         sent.len()
     );
     assert!(sent.len() <= 10, "bounded: {}", sent.len());
+}
+
+/// The options given to `apply_with_options` are what the create sends.
+#[tokio::test]
+async fn apply_with_options_creates_with_those_options() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .and(body_partial_json(json!({
+            "type": "A", "name": "www.example.com", "content": "192.0.2.7",
+            "proxied": true, "comment": "placed by a test", "tags": ["owner:platform"]
+        })))
+        .respond_with(ok(record(
+            "new",
+            "www.example.com",
+            "A",
+            "192.0.2.7",
+            json!({"proxied": true}),
+        )))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let options = RecordOptions::new()
+        .with_proxied(true)
+        .with_comment("placed by a test")
+        .with_tag("owner:platform")
+        .unwrap();
+    let changes = [Change::Add(a_set("www.example.com", "192.0.2.7"))];
+    let report = p
+        .apply_with_options(&zone(), &changes, &options)
+        .await
+        .unwrap();
+    assert_eq!(report.requests, 2, "one read, one create");
+    assert_eq!(report.applied, [0]);
+
+    // Nothing to do sends nothing.
+    let report = p.apply_with_options(&zone(), &[], &options).await.unwrap();
+    assert_eq!(report.requests, 0);
+    assert_eq!(p.requests_sent(), 2);
+}
+
+/// A batch whose first read fails changed nothing: the error is the read's
+/// own, not a partial application claiming the changes went through.
+#[tokio::test]
+async fn a_failed_first_read_is_the_read_error_with_nothing_applied() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(failure(
+            403,
+            json!([{"code": 10000, "message": "Authentication error"}]),
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let changes = [
+        Change::Add(a_set("a.example.com", "192.0.2.1")),
+        Change::Add(a_set("b.example.com", "192.0.2.2")),
+    ];
+    let err = p.apply(&zone(), &changes).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err:?}");
+    assert_eq!(err.applied(), None, "{err}");
+    assert_eq!(p.requests_sent(), 1);
+}
+
+/// The same create refused twice as already there while the listing does
+/// not show it: a retryable `Conflict` quoting Cloudflare as soon as the
+/// new plan is the refused one (not after the whole attempt budget).
+#[tokio::test]
+async fn a_refusal_the_new_listing_cannot_explain_is_a_conflict() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(failure(
+            400,
+            json!([{"code": 81058, "message": "An identical record already exists."}]),
+        ))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let err = p
+        .add(&zone(), a_set("www.example.com", "192.0.2.1"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err.root(), Error::Conflict { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    let text = err.to_string();
+    assert!(
+        text.contains("refuses the same change again") && text.contains("81058"),
+        "{text}"
+    );
+    let creates = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count();
+    assert_eq!(
+        creates, 1,
+        "the second plan was the refused one: not sent again"
+    );
+}
+
+/// Whether a report says "atomic": one batch is; two batches are not, also
+/// when the second went through only after a stale answer and a new plan.
+#[tokio::test]
+async fn atomic_only_when_one_batch_carried_everything() {
+    // Upserts: one the new listing shows done needs no guard in the plan.
+    let changes = |names: &[&str]| -> Vec<Change> {
+        names
+            .iter()
+            .map(|n| Change::Upsert(a_set(&format!("{n}.example.com"), "192.0.2.1")))
+            .collect()
+    };
+    let batch_ok = || {
+        Mock::given(method("POST"))
+            .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+            .respond_with(ok(json!({})))
+    };
+
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    batch_ok().mount(&server).await;
+    let p = provider(&server).with_max_batch_size(2).build().unwrap();
+    let one = p.apply(&zone(), &changes(&["a", "b"])).await.unwrap();
+    assert!(one.atomic);
+    let two = p
+        .apply(&zone(), &changes(&["c", "d", "e", "f"]))
+        .await
+        .unwrap();
+    assert!(!two.atomic, "two batches");
+    assert_eq!(batches(&server.received_requests().await.unwrap()).len(), 3);
+
+    // The first batch lands, the second is stale; the new listing shows
+    // every record (another writer did the rest), so nothing is left to
+    // send. Still not atomic: the first batch was visible on its own.
+    let server = MockServer::start().await;
+    listing(&server, json!([]), 1, Some(1)).await;
+    let all: Vec<Value> = (1..=4)
+        .map(|i| {
+            record(
+                &format!("r{i}"),
+                &format!("h{i}.example.com"),
+                "A",
+                "192.0.2.1",
+                json!({}),
+            )
+        })
+        .collect();
+    listing(&server, Value::Array(all), 2, None).await;
+    batch_ok()
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(failure(
+            400,
+            json!([{"code": 81044, "message": "Record does not exist."}]),
+        ))
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    let p = provider(&server).with_max_batch_size(2).build().unwrap();
+    let report = p
+        .apply(&zone(), &changes(&["h1", "h2", "h3", "h4"]))
+        .await
+        .unwrap();
+    assert!(!report.atomic);
+    let sent = batches(&server.received_requests().await.unwrap());
+    assert_eq!(sent.len(), 2, "{sent:?}");
+}
+
+/// Changes to one name read just that name, however many changes there are.
+#[tokio::test]
+async fn changes_to_one_name_read_only_that_name() {
+    let server = MockServer::start().await;
+    empty_listing(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+        .respond_with(ok(json!({})))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let txt = RecordSet::new(
+        n("www.example.com"),
+        300,
+        [RData::TXT(Txt::from_text(b"v=1".to_vec()))],
+    )
+    .unwrap();
+    p.apply(
+        &zone(),
+        &[
+            Change::Upsert(a_set("www.example.com", "192.0.2.1")),
+            Change::Add(txt),
+        ],
+    )
+    .await
+    .unwrap();
+    let reads: Vec<String> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert!(reads[0].contains("name=www.example.com"), "{reads:?}");
 }

@@ -485,6 +485,8 @@ mod tests {
             })
             .collect();
         assert_eq!(groups[0].records(), 2);
+        // "10.0.0.1" sent as a DELETE and a CREATE: 8 characters twice.
+        assert_eq!(groups[0].chars(), 16);
         let batches = split(groups, Limits::ROUTE53).expect("split");
         assert_eq!(batches.iter().map(Vec::len).collect::<Vec<_>>(), [500, 1]);
     }
@@ -535,6 +537,21 @@ mod tests {
         };
         let err = split(creates(1, 4), limits).unwrap_err();
         assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+        // Exactly at the limit is one request.
+        let batches = split(creates(1, 3), limits).expect("three records fit");
+        assert_eq!(batches.len(), 1);
+
+        // The same for characters: three addresses "10.0.0.0".."10.0.0.2"
+        // are 24 characters.
+        let chars = |chars| Limits {
+            records: 1_000,
+            chars,
+        };
+        assert_eq!(creates(1, 3)[0].chars(), 24);
+        let batches = split(creates(1, 3), chars(24)).expect("24 characters fit");
+        assert_eq!(batches.len(), 1);
+        let err = split(creates(1, 3), chars(23)).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)), "{err}");
     }
 
     #[test]
@@ -571,5 +588,27 @@ mod tests {
         .expect("name");
         let err = check_values(&[srv(spaced)]).unwrap_err();
         assert!(err.to_string().contains("not a host name"), "{err}");
+    }
+
+    #[test]
+    fn values_up_to_4000_characters_and_sets_up_to_400_values() {
+        let txt = |len: usize| {
+            let value = RData::TXT(dns_core::Txt::from_text(vec![b'x'; len]));
+            Change::Upsert(RecordSet::new(name("t.example.com"), 60, [value]).expect("set"))
+        };
+        // 3,953 octets are 16 quoted strings: 3,953 + 32 quotes + 15 spaces.
+        assert!(check_values(&[txt(3_953)]).is_ok());
+        let err = check_values(&[txt(3_954)]).unwrap_err();
+        assert!(err.to_string().contains("4001 characters"), "{err}");
+
+        let many = |n: u32| set("www.example.com", (0..n).map(a));
+        assert!(check_values(&[Change::Add(many(400))]).is_ok());
+        assert!(check_values(&[Change::Upsert(many(400))]).is_ok());
+        for change in [Change::Add(many(401)), Change::Upsert(many(401))] {
+            let err = check_values(&[change]).unwrap_err();
+            assert!(err.to_string().contains("401 values"), "{err}");
+        }
+        // A removal of many values is not a set of many values.
+        assert!(check_values(&[Change::Remove(many(401))]).is_ok());
     }
 }

@@ -214,10 +214,16 @@ async fn uncontended_add_and_remove_cost_one_read_and_one_batch() {
     .await
     .unwrap();
     fake.reset_counts();
+    let before = p.requests_sent();
     let report = p
         .add(&zone, RecordSet::new(owner.clone(), 60, [srv(3)]).unwrap())
         .await
         .unwrap();
+    assert_eq!(
+        p.requests_sent() - before,
+        2,
+        "the provider counts its calls"
+    );
     let counts = fake.requests();
     assert_eq!(
         (
