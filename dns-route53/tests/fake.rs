@@ -545,6 +545,29 @@ async fn waiting_for_insync() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not INSYNC"), "{err}");
+
+    // The interval doubles: polls at 0, 0.1, 0.3, 0.7 and (the deadline)
+    // 1 s; fewer if the machine is slow, never more.
+    fake.reset_counts();
+    p.wait_with_backoff(
+        &report.change_ids[0],
+        Duration::from_secs(1),
+        Duration::from_millis(100),
+    )
+    .await
+    .unwrap_err();
+    let polls = fake.requests().get_change;
+    assert!((2..=5).contains(&polls), "{polls} polls");
+
+    // The plain wait polls once a second: a 300 ms timeout ends after the
+    // poll at the deadline.
+    fake.reset_counts();
+    let err = p
+        .wait_until_in_sync(&report.change_ids[0], Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(fake.requests().get_change, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -567,13 +590,18 @@ async fn a_split_apply_that_fails_says_which_changes_took_effect() {
         )
         .unwrap(),
     ));
+    // A change that is already true needs no batch: it counts as applied.
+    let kept = RecordSet::new(name("kept.split.test"), 60, [a(7)]).unwrap();
+    p.add(&zone, kept.clone()).await.unwrap();
+    changes.push(Change::Add(kept));
     fake.reset_counts();
     let err = p.apply(&zone, &changes).await.unwrap_err();
     let applied = err.applied().expect("a partial failure").to_vec();
-    assert_eq!(applied, (0..1_000).collect::<Vec<usize>>(), "{err}");
+    let expected: Vec<usize> = (0..1_000).chain([1_501]).collect();
+    assert_eq!(applied, expected, "{err}");
     match &err {
         Error::PartiallyApplied { total, report, .. } => {
-            assert_eq!(*total, 1_501);
+            assert_eq!(*total, 1_502);
             assert_eq!(report.change_ids.len(), 1, "one batch went through");
             assert!(!report.atomic);
         }
@@ -588,7 +616,7 @@ async fn a_split_apply_that_fails_says_which_changes_took_effect() {
     let names: HashSet<String> = fake
         .record_sets(&zone.id)
         .into_iter()
-        .filter(|s| s.rtype == "A")
+        .filter(|s| s.rtype == "A" && s.name != "kept.split.test.")
         .map(|s| s.name)
         .collect();
     assert_eq!(names.len(), 1_000);

@@ -1,0 +1,106 @@
+#![allow(clippy::unwrap_used, reason = "tests")]
+//! Exchanges scripted with wiremock, for sequences neither moto nor the
+//! fake can be made to produce on demand.
+
+use dns_core::{Change, DnsProvider, Name, RData, RecordSet, RetryPolicy, Zone};
+use dns_route53::Route53Builder;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const NS: &str = "https://route53.amazonaws.com/doc/2013-04-01/";
+
+fn xml(body: String) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(body, "text/xml")
+}
+
+fn accepted(id: u32) -> ResponseTemplate {
+    xml(format!(
+        "<?xml version=\"1.0\"?>\n<ChangeResourceRecordSetsResponse xmlns=\"{NS}\"><ChangeInfo>\
+         <Id>/change/C{id}</Id><Status>PENDING</Status>\
+         <SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo>\
+         </ChangeResourceRecordSetsResponse>"
+    ))
+}
+
+/// The names a ChangeResourceRecordSets body carries.
+fn names_sent(request: &wiremock::Request) -> Vec<String> {
+    let body = String::from_utf8_lossy(&request.body);
+    body.split("<Name>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</Name>").map(|(n, _)| n.to_owned()))
+        .collect()
+}
+
+/// The second of two batches meets a stale read ("already exists") after
+/// the first went through. The next round re-reads and re-sends what the
+/// second batch carried, and only that: the first batch's sets are done.
+#[tokio::test]
+async fn a_conflict_in_a_later_batch_retries_that_batch_only() {
+    let server = MockServer::start().await;
+    let empty = format!(
+        "<?xml version=\"1.0\"?>\n<ListResourceRecordSetsResponse xmlns=\"{NS}\">\
+         <ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated>\
+         <MaxItems>300</MaxItems></ListResourceRecordSetsResponse>"
+    );
+    Mock::given(method("GET"))
+        .respond_with(xml(empty))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(accepted(1))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let stale = "Tried to create resource record set [name='h1000.example.com.', type='A'] \
+                 but it already exists";
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(400).set_body_raw(
+            format!(
+                "<?xml version=\"1.0\"?>\n<ErrorResponse xmlns=\"{NS}\"><Error><Type>Sender</Type>\
+                 <Code>InvalidChangeBatch</Code><Message>[{stale}]</Message>\
+                 <messages><Message>{stale}</Message></messages></Error>\
+                 <RequestId>r-2</RequestId></ErrorResponse>"
+            ),
+            "text/xml",
+        ))
+        .up_to_n_times(1)
+        .with_priority(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(accepted(3))
+        .with_priority(3)
+        .mount(&server)
+        .await;
+    let p = Route53Builder::new()
+        .with_endpoint_url(server.uri())
+        .with_credentials("AKIDEXAMPLE", "not-a-secret")
+        .with_retry(RetryPolicy::never())
+        .build()
+        .await
+        .unwrap();
+    let zone = Zone::new("Z1EXAMPLE", Name::parse("example.com").unwrap());
+    // 1,001 single-value creates: 1,000 records fill the first request.
+    let changes: Vec<Change> = (0..1_001u32)
+        .map(|i| {
+            let name = Name::parse(&format!("h{i}.example.com")).unwrap();
+            let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i);
+            Change::Add(RecordSet::new(name, 60, [RData::A(ip)]).unwrap())
+        })
+        .collect();
+    let report = p.apply(&zone, &changes).await.unwrap();
+    assert_eq!(report.change_ids.len(), 2, "{:?}", report.change_ids);
+    assert!(!report.atomic);
+    let posts: Vec<Vec<String>> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .map(names_sent)
+        .collect();
+    let sizes: Vec<usize> = posts.iter().map(Vec::len).collect();
+    assert_eq!(sizes, [1_000, 1, 1]);
+    assert_eq!(posts[2], ["h1000.example.com."]);
+}
