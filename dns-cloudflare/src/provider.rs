@@ -659,7 +659,7 @@ impl DnsProvider for CloudflareProvider {
         // request, and the next apply may plan from it.
         let small = self
             .known_size(zone)
-            .is_none_or(|s| s < self.inner.settings.page_size as usize);
+            .is_none_or(|s| s <= self.inner.settings.page_size as usize);
         let records: Vec<CloudflareRecord> = if small {
             self.read_zone(&self.inner.api, zone)
                 .await?
@@ -692,5 +692,40 @@ impl fmt::Debug for CloudflareProvider {
             .field("budget", &self.inner.api.budget)
             .field("settings", &self.inner.settings)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).expect("name")
+    }
+
+    #[test]
+    fn srv_owners_are_service_names_or_instances() {
+        for ok in ["_http._tcp.example.com", "web._http._tcp.example.com"] {
+            assert!(srv_owner(&name(ok)), "{ok}");
+        }
+        for bad in [
+            "www.example.com",
+            "_http.example.com",
+            "web._http.example.com",
+            "_._tcp.example.com",
+            "a.b._http._tcp.example.com",
+        ] {
+            assert!(!srv_owner(&name(bad)), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ids_stay_one_path_segment() {
+        assert_eq!(
+            path_id("023e105f4ecef8ad9ca31a8372d0c353"),
+            "023e105f4ecef8ad9ca31a8372d0c353"
+        );
+        assert_eq!(path_id("a-b_C9"), "a-b_C9");
+        assert_eq!(path_id("../x?y"), "%2E%2E%2Fx%3Fy");
     }
 }

@@ -1285,3 +1285,287 @@ async fn changes_to_one_name_read_only_that_name() {
     assert_eq!(reads.len(), 1, "{reads:?}");
     assert!(reads[0].contains("name=www.example.com"), "{reads:?}");
 }
+
+/// The GET requests a server received, as (path, query).
+async fn reads(server: &MockServer) -> Vec<(String, String)> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .map(|r| {
+            (
+                r.url.path().to_owned(),
+                r.url.query().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A listing of a whole zone is reused by the next apply for up to
+/// `read_reuse` (so a lookup then a write costs one read), only for that
+/// zone, never after a write, and not at all when the reuse age is zero.
+#[tokio::test]
+async fn a_fresh_listing_is_reused_once_for_its_zone_only() {
+    let other = "9a7806061c88ada191ed06f989cc3dac";
+    let server = MockServer::start().await;
+    let www = record("r1", "www.example.com", "A", "192.0.2.1", json!({}));
+    listing(&server, json!([www]), 1, None).await;
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{other}/dns_records")))
+        .respond_with(page(json!([]), 1, 5000, 0))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ok(record(
+            "r2",
+            "api.example.com",
+            "A",
+            "192.0.2.2",
+            json!({}),
+        )))
+        .mount(&server)
+        .await;
+    let p = provider(&server).build().unwrap();
+    let add = |name: &str| Change::Add(a_set(name, "192.0.2.2"));
+
+    let found = p
+        .get_record_set(&zone(), &n("www.example.com"), RecordType::A)
+        .await
+        .unwrap();
+    assert_eq!(found, Some(a_set("www.example.com", "192.0.2.1")));
+    p.apply(&zone(), &[add("api.example.com")]).await.unwrap();
+    assert_eq!(
+        reads(&server).await.len(),
+        1,
+        "the apply planned from the lookup's listing"
+    );
+
+    // After that write the listing is old: the next apply reads again.
+    p.apply(&zone(), &[add("app.example.com")]).await.unwrap();
+    assert_eq!(reads(&server).await.len(), 2);
+
+    // Another zone never gets this zone's listing.
+    p.get_record_set(&zone(), &n("www.example.com"), RecordType::A)
+        .await
+        .unwrap();
+    let other_zone = Zone::new(other, n("example.net"));
+    p.apply(&other_zone, &[add("api.example.net")])
+        .await
+        .unwrap();
+    let seen = reads(&server).await;
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen[3].0, format!("/zones/{other}/dns_records"));
+
+    // A listing older than `read_reuse` is read again.
+    let server = MockServer::start().await;
+    listing(&server, json!([]), 1, None).await;
+    Mock::given(method("POST"))
+        .respond_with(ok(record(
+            "r2",
+            "api.example.com",
+            "A",
+            "192.0.2.2",
+            json!({}),
+        )))
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_read_reuse(Duration::from_millis(50))
+        .build()
+        .unwrap();
+    p.list_record_sets(&zone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    p.apply(&zone(), &[add("api.example.com")]).await.unwrap();
+    assert_eq!(reads(&server).await.len(), 2);
+
+    // And with no reuse, every apply reads.
+    let p = provider(&server)
+        .with_read_reuse(Duration::ZERO)
+        .build()
+        .unwrap();
+    p.list_record_sets(&zone()).await.unwrap();
+    p.apply(&zone(), &[add("api.example.com")]).await.unwrap();
+    assert_eq!(reads(&server).await.len(), 4);
+}
+
+/// Mounts a zone of three records listed two per page.
+async fn three_records_two_per_page(server: &MockServer) -> Vec<Value> {
+    let records = vec![
+        record("r1", "a.example.com", "A", "192.0.2.1", json!({})),
+        record("r2", "b.example.com", "A", "192.0.2.2", json!({})),
+        record("r3", "c.example.com", "A", "192.0.2.3", json!({})),
+    ];
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .and(query_param("page", "2"))
+        .respond_with(page(json!([records[2].clone()]), 2, 2, 3))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .and(query_param("name", "b.example.com"))
+        .respond_with(page(
+            // Whatever Cloudflare's filter lets through, only the exact
+            // name and type are kept.
+            json!([
+                records[1].clone(),
+                record("r9", "bb.example.com", "A", "192.0.2.9", json!({}))
+            ]),
+            1,
+            2,
+            2,
+        ))
+        .with_priority(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/zones/{ZONE}/dns_records")))
+        .respond_with(page(
+            json!([records[0].clone(), records[1].clone()]),
+            1,
+            2,
+            3,
+        ))
+        .with_priority(2)
+        .mount(server)
+        .await;
+    records
+}
+
+/// Once a zone is known to be larger than a page, a lookup or a small
+/// apply reads by name instead of listing every page.
+#[tokio::test]
+async fn a_zone_larger_than_a_page_is_read_by_name() {
+    let server = MockServer::start().await;
+    three_records_two_per_page(&server).await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json!({})))
+        .mount(&server)
+        .await;
+    // No reuse: the apply below must read, not plan from the listing.
+    let p = provider(&server)
+        .with_page_size(2)
+        .with_read_reuse(Duration::ZERO)
+        .build()
+        .unwrap();
+    assert_eq!(p.list_record_sets(&zone()).await.unwrap().len(), 3);
+    assert_eq!(reads(&server).await.len(), 2, "two pages");
+
+    let found = p
+        .get_record_set(&zone(), &n("b.example.com"), RecordType::A)
+        .await
+        .unwrap();
+    assert_eq!(found, Some(a_set("b.example.com", "192.0.2.2")));
+    let seen = reads(&server).await;
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(seen[2].1.contains("name=b.example.com"), "{seen:?}");
+
+    // Two names: two reads by name, not the whole zone.
+    p.apply(
+        &zone(),
+        &[
+            Change::Add(a_set("b.example.com", "192.0.2.20")),
+            Change::Add(a_set("d.example.com", "192.0.2.4")),
+        ],
+    )
+    .await
+    .unwrap();
+    let seen = reads(&server).await;
+    let by_name: Vec<&str> = seen[3..]
+        .iter()
+        .map(|(_, q)| q.split('&').next().unwrap_or_default())
+        .collect();
+    assert!(by_name.contains(&"name=b.example.com"), "{seen:?}");
+    assert!(by_name.contains(&"name=d.example.com"), "{seen:?}");
+    assert!(by_name.iter().all(|q| q.starts_with("name=")), "{seen:?}");
+}
+
+/// A zone that fits in one page: a lookup lists it whole (and filters), and
+/// an apply of several names reads it whole once.
+#[tokio::test]
+async fn a_zone_of_one_page_is_read_whole() {
+    let server = MockServer::start().await;
+    let listed = json!([
+        record("r1", "a.example.com", "A", "192.0.2.1", json!({})),
+        record("t1", "a.example.com", "TXT", "\"x\"", json!({})),
+        record("r2", "b.example.com", "A", "192.0.2.2", json!({})),
+    ]);
+    listing(&server, listed, 1, None).await;
+    Mock::given(method("POST"))
+        .respond_with(ok(json!({})))
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_page_size(3)
+        .with_read_reuse(Duration::ZERO)
+        .build()
+        .unwrap();
+    let found = p
+        .get_record_set(&zone(), &n("a.example.com"), RecordType::A)
+        .await
+        .unwrap();
+    assert_eq!(found, Some(a_set("a.example.com", "192.0.2.1")));
+    assert_eq!(p.list_record_sets(&zone()).await.unwrap().len(), 3);
+    // Three records, three per page: exactly one page, so still whole.
+    let found = p
+        .get_record_set(&zone(), &n("b.example.com"), RecordType::A)
+        .await
+        .unwrap();
+    assert_eq!(found, Some(a_set("b.example.com", "192.0.2.2")));
+    p.apply(
+        &zone(),
+        &[
+            Change::Add(a_set("a.example.com", "192.0.2.10")),
+            Change::Add(a_set("c.example.com", "192.0.2.3")),
+        ],
+    )
+    .await
+    .unwrap();
+    let seen = reads(&server).await;
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen.iter().all(|(_, q)| !q.contains("name=")), "{seen:?}");
+}
+
+/// Zones pinned in the builder are listed once, whether or not the
+/// account's zone list shows them.
+#[tokio::test]
+async fn pinned_zones_are_listed_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/zones"))
+        .respond_with(page(json!([{"id": ZONE, "name": "example.com"}]), 1, 50, 1))
+        .mount(&server)
+        .await;
+    let p = provider(&server)
+        .with_zone(n("example.com"), ZONE)
+        .with_zone(n("example.org"), "0123456789abcdef0123456789abcdef")
+        .build()
+        .unwrap();
+    let mut zones: Vec<String> = p
+        .list_zones()
+        .await
+        .unwrap()
+        .iter()
+        .map(|z| z.name.to_string())
+        .collect();
+    zones.sort();
+    assert_eq!(zones, ["example.com.", "example.org."]);
+}
+
+/// What a provider says about itself.
+#[tokio::test]
+async fn name_capabilities_and_debug() {
+    let server = MockServer::start().await;
+    let p = provider(&server).with_max_batch_size(50).build().unwrap();
+    assert_eq!(p.provider_name(), "cloudflare");
+    let caps = p.capabilities();
+    assert!(caps.atomic_batches && !caps.preconditions && !caps.raw_labels);
+    assert_eq!(caps.max_records_per_request, Some(50));
+    let shown = format!("{p:?}");
+    assert!(shown.starts_with("CloudflareProvider {"), "{shown}");
+    assert!(shown.contains(&server.uri()), "{shown}");
+    assert!(!shown.contains(TOKEN), "{shown}");
+}
