@@ -1262,7 +1262,7 @@ async fn changes_to_one_name_read_only_that_name() {
     let txt = RecordSet::new(
         n("www.example.com"),
         300,
-        [RData::TXT(Txt::from_text(b"v=1".to_vec()))],
+        [RData::TXT(Txt::from_text(b"v=1"))],
     )
     .unwrap();
     p.apply(
