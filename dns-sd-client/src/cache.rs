@@ -356,4 +356,21 @@ mod tests {
         }
         assert!(c.stats().evictions >= 1_000 - 64);
     }
+
+    #[test]
+    fn each_lookup_counts_as_a_use_of_its_own() {
+        let (c, _) = cache(2);
+        let insert =
+            |n: &str| c.insert(&name(n), RecordType::A, a("192.0.2.1"), 60, Source::Answer);
+        insert("a.test");
+        insert("b.test");
+        // B looked up, then A: A is the more recently used of the two.
+        assert!(c.get(&name("b.test"), RecordType::A).is_some());
+        assert!(c.get(&name("a.test"), RecordType::A).is_some());
+        insert("c.test");
+        assert_eq!(c.stats().evictions, 1);
+        assert!(c.get(&name("a.test"), RecordType::A).is_some());
+        assert!(c.get(&name("b.test"), RecordType::A).is_none());
+        assert!(c.get(&name("c.test"), RecordType::A).is_some());
+    }
 }
