@@ -316,11 +316,16 @@ async fn a_failing_batch_applies_nothing_and_keeps_every_message() {
     )
     .await
     .unwrap();
+    // Already there: no write needed, and none made, so the error below is
+    // the batch's own, not a partial application.
+    let kept = RecordSet::new(name("kept.atomic.test"), 60, [a(3)]).unwrap();
+    p.add(&zone, kept.clone()).await.unwrap();
     let before = fake.record_sets(&zone.id);
     let err = p
         .apply(
             &zone,
             &[
+                Change::Add(kept),
                 Change::Add(RecordSet::new(name("first.atomic.test"), 60, [a(2)]).unwrap()),
                 Change::Upsert(
                     RecordSet::new(
@@ -657,4 +662,45 @@ async fn a_persistent_5xx_costs_one_request_per_attempt_of_the_first_read() {
     assert!(err.is_retryable());
     assert_eq!(counts.total, 5, "{counts:?}");
     assert_eq!(counts.change_resource_record_sets, 0);
+}
+
+/// `list_zones` follows the markers past Route 53's 100 zones per page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zones_are_listed_past_the_first_page() {
+    let (fake, _zone) = fake_with_zone("z0.test.").await;
+    for i in 1..150 {
+        fake.create_zone(&format!("z{i}.test."), false);
+    }
+    let p = provider(&fake, |b| b).await;
+    let before = p.requests_sent();
+    let zones: HashSet<String> = p
+        .list_zones()
+        .await
+        .unwrap()
+        .iter()
+        .map(|z| z.name.to_string())
+        .collect();
+    assert_eq!(zones.len(), 150);
+    assert!(zones.contains("z0.test.") && zones.contains("z149.test."));
+    assert_eq!(p.requests_sent() - before, 2, "two pages");
+}
+
+/// Name and capabilities, and `validate` refusing what Route 53 would,
+/// without a request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_provider_says_about_itself() {
+    let (fake, zone) = fake_with_zone("self.test.").await;
+    let p = provider(&fake, |b| b).await;
+    assert_eq!(p.provider_name(), "route53");
+    let caps = p.capabilities();
+    assert!(caps.atomic_batches && !caps.preconditions && caps.raw_labels);
+    assert_eq!(caps.max_records_per_request, Some(1_000));
+    assert!(caps.record_types.contains(&RecordType::CAA));
+
+    let many = RecordSet::new(name("many.self.test"), 60, (0..401).map(a)).unwrap();
+    let err = p.validate(&zone, &[Change::Add(many)]).unwrap_err();
+    assert!(err.to_string().contains("401 values"), "{err}");
+    let foreign = RecordSet::new(name("www.elsewhere.test"), 60, [a(1)]).unwrap();
+    assert!(p.validate(&zone, &[Change::Add(foreign)]).is_err());
+    assert_eq!(p.requests_sent(), 0);
 }

@@ -37,13 +37,8 @@ fn names_sent(request: &wiremock::Request) -> Vec<String> {
 #[tokio::test]
 async fn a_conflict_in_a_later_batch_retries_that_batch_only() {
     let server = MockServer::start().await;
-    let empty = format!(
-        "<?xml version=\"1.0\"?>\n<ListResourceRecordSetsResponse xmlns=\"{NS}\">\
-         <ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated>\
-         <MaxItems>300</MaxItems></ListResourceRecordSetsResponse>"
-    );
     Mock::given(method("GET"))
-        .respond_with(xml(empty))
+        .respond_with(xml(empty_listing()))
         .mount(&server)
         .await;
     Mock::given(method("POST"))
@@ -81,8 +76,8 @@ async fn a_conflict_in_a_later_batch_retries_that_batch_only() {
         .await
         .unwrap();
     let zone = Zone::new("Z1EXAMPLE", Name::parse("example.com").unwrap());
-    // 1,001 single-value creates: 1,000 records fill the first request.
-    let changes: Vec<Change> = (0..1_001u32)
+    // 1,002 single-value creates: 1,000 records fill the first request.
+    let changes: Vec<Change> = (0..1_002u32)
         .map(|i| {
             let name = Name::parse(&format!("h{i}.example.com")).unwrap();
             let ip = std::net::Ipv4Addr::from(0x0a00_0000 + i);
@@ -101,6 +96,53 @@ async fn a_conflict_in_a_later_batch_retries_that_batch_only() {
         .map(names_sent)
         .collect();
     let sizes: Vec<usize> = posts.iter().map(Vec::len).collect();
-    assert_eq!(sizes, [1_000, 1, 1]);
-    assert_eq!(posts[2], ["h1000.example.com."]);
+    assert_eq!(sizes, [1_000, 2, 2]);
+    assert_eq!(posts[2], ["h1000.example.com.", "h1001.example.com."]);
+
+    // Reads: listing windows first; after the conflict each pending set is
+    // read exactly (by name and type), since a window may be stale.
+    let gets = get_queries(&server).await;
+    let exact: Vec<&String> = gets.iter().filter(|q| q.contains("type=A")).collect();
+    assert_eq!(exact.len(), 2, "{gets:?}");
+    assert!(
+        gets[0].contains("maxitems=300") && !gets[0].contains("type="),
+        "{gets:?}"
+    );
+
+    // A single set is read exactly from the start: one small page.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(xml(empty_listing()))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(accepted(4))
+        .mount(&server)
+        .await;
+    p.apply(&zone, &changes[..1]).await.unwrap();
+    let gets = get_queries(&server).await;
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert!(
+        gets[0].contains("type=A") && gets[0].contains("maxitems=10"),
+        "{gets:?}"
+    );
+}
+
+fn empty_listing() -> String {
+    format!(
+        "<?xml version=\"1.0\"?>\n<ListResourceRecordSetsResponse xmlns=\"{NS}\">\
+         <ResourceRecordSets></ResourceRecordSets><IsTruncated>false</IsTruncated>\
+         <MaxItems>300</MaxItems></ListResourceRecordSetsResponse>"
+    )
+}
+
+async fn get_queries(server: &MockServer) -> Vec<String> {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "GET")
+        .map(|r| r.url.query().unwrap_or_default().to_owned())
+        .collect()
 }
