@@ -358,6 +358,76 @@ mod tests {
     }
 
     #[test]
+    fn additional_records_replace_additional_records_and_expired_answers() {
+        let (c, clock) = cache(10);
+        let h = name("h.test");
+        c.insert(&h, RecordType::A, a("192.0.2.1"), 60, Source::Additional);
+        c.insert(&h, RecordType::A, a("192.0.2.2"), 60, Source::Additional);
+        assert_eq!(c.get(&h, RecordType::A).unwrap().answer, a("192.0.2.2"));
+        c.insert(&h, RecordType::A, a("192.0.2.3"), 10, Source::Answer);
+        // The answer expires exactly now: an additional record may replace it.
+        clock.advance(Duration::from_secs(10));
+        c.insert(&h, RecordType::A, a("192.0.2.4"), 60, Source::Additional);
+        assert_eq!(c.get(&h, RecordType::A).unwrap().answer, a("192.0.2.4"));
+    }
+
+    #[test]
+    fn inserts_evict_the_oldest_and_updates_evict_nothing() {
+        let (c, _) = cache(2);
+        let insert =
+            |n: &str, ip: &str| c.insert(&name(n), RecordType::A, a(ip), 60, Source::Answer);
+        insert("a.test", "192.0.2.1");
+        insert("b.test", "192.0.2.1");
+        // Replacing an entry of a full cache makes no room.
+        insert("a.test", "192.0.2.2");
+        assert_eq!(c.stats().evictions, 0);
+        assert_eq!(c.stats().entries, 2);
+        // B is now the oldest.
+        insert("c.test", "192.0.2.1");
+        assert_eq!(c.stats().evictions, 1);
+        assert!(c.get(&name("b.test"), RecordType::A).is_none());
+        assert!(c.get(&name("a.test"), RecordType::A).is_some());
+        assert!(c.get(&name("c.test"), RecordType::A).is_some());
+
+        c.clear();
+        assert_eq!(c.stats().entries, 0);
+        assert!(c.get(&name("a.test"), RecordType::A).is_none());
+    }
+
+    #[test]
+    fn making_room_drops_what_expires_now_before_anything_used() {
+        let (c, clock) = cache(2);
+        c.insert(
+            &name("a.test"),
+            RecordType::A,
+            a("192.0.2.1"),
+            10,
+            Source::Answer,
+        );
+        c.insert(
+            &name("b.test"),
+            RecordType::A,
+            a("192.0.2.1"),
+            60,
+            Source::Answer,
+        );
+        // A is the more recently used, but it expires exactly when room is
+        // needed: it goes, B stays.
+        assert!(c.get(&name("a.test"), RecordType::A).is_some());
+        clock.advance(Duration::from_secs(10));
+        c.insert(
+            &name("c.test"),
+            RecordType::A,
+            a("192.0.2.1"),
+            60,
+            Source::Answer,
+        );
+        assert_eq!(c.stats().evictions, 1);
+        assert!(c.get(&name("b.test"), RecordType::A).is_some());
+        assert!(c.get(&name("c.test"), RecordType::A).is_some());
+    }
+
+    #[test]
     fn each_lookup_counts_as_a_use_of_its_own() {
         let (c, _) = cache(2);
         let insert =
