@@ -523,7 +523,8 @@ fn subtypes_of(listing: &[RecordSet], service: &Name, instance: &Name) -> Vec<La
     };
     listing
         .iter()
-        .filter(|s| s.record_type() == RecordType::PTR && s.name().parent().as_ref() == Some(&sub))
+        // Holding a PTR value makes it a PTR set.
+        .filter(|s| s.name().parent().as_ref() == Some(&sub))
         .filter(|s| s.contains(&RData::PTR(instance.clone())))
         .filter_map(|s| s.name().labels().first().cloned())
         .collect()

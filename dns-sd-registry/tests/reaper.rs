@@ -503,3 +503,30 @@ async fn an_ipv6_only_host_is_probed_at_its_address() {
         Name::parse("other.example.com").unwrap()
     );
 }
+
+/// Several services of one zone cost one listing; a service with nothing
+/// registered is reported, not refused (there is no last target to keep).
+#[tokio::test]
+async fn one_listing_per_zone_and_an_empty_service_is_not_refused() {
+    let (memory, registry) = example_registry();
+    let live = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = live.local_addr().unwrap().port();
+    join(&registry, "_http._tcp", "web", "web.example.com", port).await;
+    join(&registry, "_ssh._tcp", "box", "box.example.com", port).await;
+    let before = memory.requests();
+    let reaper = Reaper::new(registry)
+        .with_service(Name::parse("_http._tcp.example.com").unwrap())
+        .with_service(Name::parse("_ssh._tcp.example.com").unwrap())
+        .with_service(Name::parse("_ftp._tcp.example.com").unwrap())
+        .with_failures(1);
+    let report = reaper.pass().await.unwrap();
+    assert_eq!(report.requests, 1, "one listing: {report:?}");
+    assert_eq!(memory.requests() - before, 1);
+    assert_eq!(report.services.len(), 3);
+    for service in &report.services {
+        assert!(service.refused.is_none(), "{service:?}");
+        assert!(service.removed.is_empty(), "{service:?}");
+    }
+    let ftp = &report.services[2];
+    assert_eq!((ftp.checked, ftp.dead), (0, 0), "{ftp:?}");
+}
