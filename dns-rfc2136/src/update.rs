@@ -366,6 +366,32 @@ mod tests {
         assert!(err.to_string().contains("do not fit"), "{err}");
     }
 
+    /// `plan` packs within the message limit less the zone name: a change
+    /// of exactly that size goes, the next size up is refused.
+    #[test]
+    fn plan_leaves_room_for_the_zone_name() {
+        let zone = name("example.com");
+        let limit = MAX_MESSAGE - RESERVE - zone.wire_len();
+        let txt = |len: usize| {
+            let value = dns_core::Txt::from_text(vec![b'v'; len]);
+            [Change::Add(
+                RecordSet::new(name("t.example.com"), 60, [RData::TXT(value)]).unwrap(),
+            )]
+        };
+        let size = |len: usize| pieces(&txt(len)).unwrap()[0].size;
+        let fits = (0..MAX_MESSAGE)
+            .rev()
+            .find(|&len| size(len) <= limit)
+            .unwrap();
+        assert_eq!(size(fits), limit, "a length lands exactly on the limit");
+        assert_eq!(plan(&zone, &txt(fits)).unwrap().len(), 1);
+        // Not `unwrap_err`: its panic would print the whole 64 KB message.
+        match plan(&zone, &txt(fits + 1)) {
+            Ok(updates) => panic!("accepted, in {} message(s)", updates.len()),
+            Err(err) => assert!(err.to_string().contains("do not fit"), "{err}"),
+        }
+    }
+
     /// Under a zone with a long name, large changes still pack and every
     /// message stays within the limit.
     #[test]
