@@ -428,6 +428,35 @@ mod tests {
     }
 
     #[test]
+    fn a_full_cache_drops_its_least_recently_used_eighth() {
+        let (c, _) = cache(16);
+        for i in 0..16 {
+            c.insert(
+                &name(&format!("h{i}.test")),
+                RecordType::A,
+                a("192.0.2.1"),
+                60,
+                Source::Answer,
+            );
+        }
+        assert_eq!(c.stats().evictions, 0);
+        c.insert(
+            &name("new.test"),
+            RecordType::A,
+            a("192.0.2.1"),
+            60,
+            Source::Answer,
+        );
+        // 16 / 8 = 2 dropped, the two inserted first; then the new one in.
+        assert_eq!(c.stats().evictions, 2);
+        assert_eq!(c.stats().entries, 15);
+        assert!(c.get(&name("h0.test"), RecordType::A).is_none());
+        assert!(c.get(&name("h1.test"), RecordType::A).is_none());
+        assert!(c.get(&name("h2.test"), RecordType::A).is_some());
+        assert!(c.get(&name("new.test"), RecordType::A).is_some());
+    }
+
+    #[test]
     fn each_lookup_counts_as_a_use_of_its_own() {
         let (c, _) = cache(2);
         let insert =

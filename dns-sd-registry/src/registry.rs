@@ -855,15 +855,15 @@ fn address_sets(name: &Name, addresses: &[IpAddr], ttl: u32) -> Result<Vec<Recor
             "{name}: a round-robin change needs at least one address"
         )));
     }
+    let (v6, v4): (Vec<IpAddr>, Vec<IpAddr>) = addresses.iter().partition(|ip| ip.is_ipv6());
     let mut sets = Vec::new();
-    for v6 in [false, true] {
-        let values: Vec<RData> = addresses
-            .iter()
-            .filter(|ip| ip.is_ipv6() == v6)
-            .map(|ip| RData::from(*ip))
-            .collect();
-        if !values.is_empty() {
-            sets.push(RecordSet::new(name.clone(), ttl, values)?);
+    for family in [v4, v6] {
+        if !family.is_empty() {
+            sets.push(RecordSet::new(
+                name.clone(),
+                ttl,
+                family.into_iter().map(RData::from),
+            )?);
         }
     }
     Ok(sets)

@@ -36,6 +36,7 @@ struct Counting {
     lookups: AtomicUsize,
     calls: AtomicUsize,
     writes: AtomicUsize,
+    listings: AtomicUsize,
     failing: bool,
     failing_writes: bool,
     /// Every write fails its precondition, as if another writer always
@@ -50,6 +51,7 @@ impl Counting {
             lookups: AtomicUsize::new(0),
             calls: AtomicUsize::new(0),
             writes: AtomicUsize::new(0),
+            listings: AtomicUsize::new(0),
             failing,
             failing_writes: false,
             stale_writes: false,
@@ -93,6 +95,7 @@ impl DnsProvider for Counting {
     }
     async fn list_record_sets(&self, zone: &Zone) -> dns_core::Result<Vec<RecordSet>> {
         self.call()?;
+        self.listings.fetch_add(1, Ordering::SeqCst);
         self.inner.list_record_sets(zone).await
     }
     async fn get_record_set(
@@ -740,7 +743,8 @@ async fn each_kind_of_leave_costs_what_it_should() {
                 Capabilities::default().with_preconditions(guarded),
             );
             let zone = memory.create_zone(n("example.com")).expect("zone");
-            let registry = ServiceRegistry::new(Arc::new(memory.clone())).with_zone(zone);
+            let counting = Arc::new(Counting::new(memory.clone(), false));
+            let registry = ServiceRegistry::new(counting.clone()).with_zone(zone);
             let leaving = match case {
                 "no addresses" => bare.clone(),
                 _ => web("h1.example.com", "192.0.2.1"),
@@ -759,24 +763,34 @@ async fn each_kind_of_leave_costs_what_it_should() {
                 _ => {}
             }
             let before = memory.requests();
+            let listings = counting.listings.load(Ordering::SeqCst);
             registry.deregister(&leaving).await.expect("deregister");
-            seen.push((guarded, case, memory.requests() - before));
+            seen.push((
+                guarded,
+                case,
+                memory.requests() - before,
+                counting.listings.load(Ordering::SeqCst) - listings,
+            ));
         }
     }
-    // Without preconditions a last leave reads again after its write (to
-    // repair what a racing join needs), and one without addresses reads
-    // the TXT it may have to put back: one or two calls more.
+    // (guarded, case, calls, of which zone listings.) Without
+    // preconditions a last leave reads again after its write (to repair
+    // what a racing join needs), and one without addresses reads the TXT it
+    // may have to put back: one or two calls more. A listing is the
+    // expensive call (pages of a whole zone): a leave lists only to see
+    // who else uses a host whose addresses it removes or keeps, and for an
+    // unguarded last leave's repair.
     assert_eq!(
         seen,
         [
-            (true, "last target", 5),
-            (true, "shared host kept", 5),
-            (true, "no addresses", 5),
-            (true, "one of two", 3),
-            (false, "last target", 6),
-            (false, "shared host kept", 6),
-            (false, "no addresses", 7),
-            (false, "one of two", 3),
+            (true, "last target", 5, 2),
+            (true, "shared host kept", 5, 1),
+            (true, "no addresses", 5, 0),
+            (true, "one of two", 3, 2),
+            (false, "last target", 6, 2),
+            (false, "shared host kept", 6, 2),
+            (false, "no addresses", 7, 1),
+            (false, "one of two", 3, 2),
         ]
     );
 }
@@ -855,5 +869,34 @@ async fn a_conditional_leave_keeps_a_host_that_changed() {
                 .lookup(&zone.name, seen.name(), RecordType::SRV)
                 .is_none()
         );
+    }
+}
+
+/// Under a small request limit the subtype and address removals of a last
+/// leave go in a second write; they still happen, on both paths.
+#[tokio::test]
+async fn removals_past_the_request_limit_are_sent_after() {
+    for preconditions in [true, false] {
+        let memory = InMemoryProvider::with_capabilities(
+            Capabilities::default()
+                .with_preconditions(preconditions)
+                .with_max_records_per_request(Some(4)),
+        );
+        let zone = memory.create_zone(n("example.com")).expect("zone");
+        let counting = Arc::new(Counting::new(memory.clone(), false));
+        let registry = ServiceRegistry::new(counting.clone()).with_zone(zone.clone());
+        let printer = web("p.example.com", "192.0.2.1")
+            .with_subtype(dns_core::Label::new("_printer").expect("label"));
+        registry.register(&printer).await.expect("register");
+        let before = counting.writes.load(Ordering::SeqCst);
+        let left = registry.deregister(&printer).await.expect("deregister");
+        assert!(left.instance_removed, "{left:?}");
+        assert_eq!(
+            counting.writes.load(Ordering::SeqCst) - before,
+            3,
+            "preconditions {preconditions}: the leave, what did not fit, the type's enumeration"
+        );
+        let sets = memory.list_record_sets(&zone).await.expect("listing");
+        assert_eq!(sets.len(), 2, "only SOA and NS remain: {sets:?}");
     }
 }
