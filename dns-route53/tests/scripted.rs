@@ -146,3 +146,31 @@ async fn get_queries(server: &MockServer) -> Vec<String> {
         .map(|r| r.url.query().unwrap_or_default().to_owned())
         .collect()
 }
+
+/// `IsTruncated`, not the presence of a marker, ends a zone listing.
+#[tokio::test]
+async fn a_zone_listing_ends_where_route53_says_it_is_complete() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(xml(format!(
+            "<?xml version=\"1.0\"?>\n<ListHostedZonesResponse xmlns=\"{NS}\"><HostedZones>\
+             <HostedZone><Id>/hostedzone/Z1EXAMPLE</Id><Name>example.com.</Name>\
+             <CallerReference>r</CallerReference><Config><PrivateZone>false</PrivateZone>\
+             </Config><ResourceRecordSetCount>2</ResourceRecordSetCount></HostedZone>\
+             </HostedZones><Marker></Marker><IsTruncated>false</IsTruncated>\
+             <NextMarker>Z2EXAMPLE</NextMarker><MaxItems>100</MaxItems>\
+             </ListHostedZonesResponse>"
+        )))
+        .mount(&server)
+        .await;
+    let p = Route53Builder::new()
+        .with_endpoint_url(server.uri())
+        .with_credentials("AKIDEXAMPLE", "not-a-secret")
+        .with_retry(RetryPolicy::never())
+        .build()
+        .await
+        .unwrap();
+    let zones = p.list_zones().await.unwrap();
+    assert_eq!(zones.len(), 1, "{zones:?}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
