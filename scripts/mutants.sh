@@ -17,7 +17,8 @@
 # It mutates a private copy of the working tree (target/mutants/src, tracked
 # and untracked files, not ignored ones) in place, with its own build
 # folder, so the checkout is never touched and a second run reuses the
-# first one's build. Results: target/mutants/out/GROUP/mutants.out/
+# first one's build (MUTANTS_WORK names another folder, for a second run
+# side by side). Results: target/mutants/out/GROUP/mutants.out/
 # (caught.txt, missed.txt, unviable.txt, timeout.txt, outcomes.json), and a
 # per-file table at the end.
 set -euo pipefail
@@ -71,12 +72,28 @@ if [ ! -x /usr/sbin/named ] || [ ! -x /usr/sbin/knotd ]; then
   exit 1
 fi
 
-# A fresh copy of the sources, the build folder kept between runs.
-rm -rf "$WORK/src"
+# The sources, brought up to date, the build folder kept between runs.
+# Only files whose content differs are copied, and they get a fresh mtime:
+# cargo decides what to rebuild by mtime, and the last run's last build was
+# of a mutant, so a copy keeping the checkout's (older) mtimes would let a
+# stale mutant's binary pass for the unmutated baseline.
 mkdir -p "$WORK/src" "$WORK/out"
+stage="$WORK/stage"
+rm -rf "$stage"
+mkdir -p "$stage"
 git ls-files -z --cached --others --exclude-standard \
   | (cd "$ROOT" && tar --null --ignore-failed-read -T - -cf -) \
-  | tar -xf - -C "$WORK/src"
+  | tar -xf - -C "$stage"
+(cd "$stage" && find . -type f -print0) | while IFS= read -r -d '' f; do
+  if ! cmp -s "$stage/$f" "$WORK/src/$f"; then
+    mkdir -p "$(dirname "$WORK/src/$f")"
+    cp "$stage/$f" "$WORK/src/$f"
+  fi
+done
+(cd "$WORK/src" && find . -type f -print0) | while IFS= read -r -d '' f; do
+  [ -e "$stage/$f" ] || rm -f "$WORK/src/$f"
+done
+rm -rf "$stage"
 
 # No debug info: a mutant is mostly a link, and debug info doubles it.
 export CARGO_TARGET_DIR="$WORK/target"
