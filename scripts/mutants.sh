@@ -133,6 +133,9 @@ for row in "${GROUPS_TABLE[@]}"; do
   else
     rm -rf "$WORK/out/$g"
   fi
+  # The package under test is built afresh, so its baseline can never be a
+  # leftover build of an earlier run's mutant.
+  (cd "$WORK/src" && cargo clean --quiet -p "$pkg")
   (cd "$WORK/src" && cargo mutants --in-place --no-shuffle "${iterate[@]}" \
     --all-features --test-package "$pkg" --test-tool cargo \
     --minimum-test-timeout 60 --build-timeout 300 \
