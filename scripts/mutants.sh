@@ -4,8 +4,9 @@
 # a condition forced) is built and run against the tests of its crate; a
 # mutant that no test notices ("missed") is a guarantee without a test.
 #
-# Too slow for every CI run on 2 cores (about two and a half hours for all
-# groups; docs/testing.md has the figures), so it runs on demand:
+# Too slow for every CI run on 2 cores (about an hour and a half for all
+# groups, two at a time; docs/testing.md has the figures), so it runs on
+# demand:
 #
 #   scripts/mutants.sh                 # every group
 #   scripts/mutants.sh registry sync   # some groups (names below)
