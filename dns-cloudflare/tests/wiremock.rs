@@ -59,6 +59,16 @@ fn failure(status: u16, errors: Value) -> ResponseTemplate {
     }))
 }
 
+/// A POST to the zone's records (`""`) or their batch endpoint (`"/batch"`).
+fn post(endpoint: &str) -> wiremock::MockBuilder {
+    Mock::given(method("POST")).and(path(format!("/zones/{ZONE}/dns_records{endpoint}")))
+}
+
+/// A 400 with one Cloudflare error code.
+fn refused(code: u32, message: &str) -> ResponseTemplate {
+    failure(400, json!([{"code": code, "message": message}]))
+}
+
 fn record(id: &str, name: &str, rtype: &str, content: &str, extra: Value) -> Value {
     let mut r = json!({
         "id": id, "name": name, "type": rtype, "content": content, "ttl": 300,
@@ -250,8 +260,7 @@ async fn listing_reads_every_page_and_groups_records_into_sets() {
 async fn a_single_add_posts_the_documented_shape() {
     let server = MockServer::start().await;
     empty_listing(&server).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records")))
+    post("")
         .and(body_partial_json(json!({
             "type": "SRV", "name": "web._http._tcp.example.com", "ttl": 300,
             "data": {"priority": 10, "weight": 60, "port": 8080, "target": "h1.example.com"}
@@ -319,10 +328,7 @@ async fn an_identical_record_already_there_is_success_without_a_duplicate() {
         .await;
     Mock::given(method("POST"))
         .and(path(listing.as_str()))
-        .respond_with(failure(
-            400,
-            json!([{"code": 81058, "message": "An identical record already exists."}]),
-        ))
+        .respond_with(refused(81058, "An identical record already exists."))
         .expect(1)
         .mount(&server)
         .await;
@@ -354,8 +360,7 @@ async fn several_operations_go_as_one_batch_in_cloudflare_order() {
         ))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+    post("/batch")
         .respond_with(ok(
             json!({"deletes": [], "patches": [], "puts": [], "posts": []}),
         ))
@@ -632,10 +637,7 @@ async fn a_token_echoed_back_by_the_server_never_reaches_an_error() {
     // The Global API Key too.
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(failure(
-            400,
-            json!([{"code": 1000, "message": "X-Auth-Key: global-KEY-42"}]),
-        ))
+        .respond_with(refused(1000, "X-Auth-Key: global-KEY-42"))
         .mount(&server)
         .await;
     let p = provider(&server)
@@ -900,19 +902,14 @@ async fn a_value_already_there_right_after_a_read_needs_no_cas_attempt() {
 async fn a_split_apply_that_fails_half_way_says_so() {
     let server = MockServer::start().await;
     empty_listing(&server).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+    post("/batch")
         .respond_with(ok(json!({})))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
-        .respond_with(failure(
-            400,
-            json!([{"code": 1004, "message": "DNS Validation Error"}]),
-        ))
+    post("/batch")
+        .respond_with(refused(1004, "DNS Validation Error"))
         .mount(&server)
         .await;
     let p = provider(&server).with_max_batch_size(2).build().unwrap();
@@ -988,18 +985,13 @@ async fn a_record_deleted_under_a_batch_is_read_again_and_planned_again() {
     let old = record("old1", "www.example.com", "A", "192.0.2.1", json!({}));
     listing(&server, json!([old]), 1, Some(1)).await;
     listing(&server, json!([]), 2, None).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
-        .respond_with(failure(
-            400,
-            json!([{"code": 81044, "message": "Record does not exist."}]),
-        ))
+    post("/batch")
+        .respond_with(refused(81044, "Record does not exist."))
         .up_to_n_times(1)
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records")))
+    post("")
         .respond_with(ok(record(
             "new1",
             "www.example.com",
@@ -1045,12 +1037,8 @@ async fn a_plan_that_stays_stale_is_a_retryable_conflict() {
     let server = MockServer::start().await;
     let old = record("old1", "www.example.com", "A", "192.0.2.1", json!({}));
     listing(&server, json!([old]), 1, None).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
-        .respond_with(failure(
-            400,
-            json!([{"code": 81044, "message": "Record does not exist."}]),
-        ))
+    post("/batch")
+        .respond_with(refused(81044, "Record does not exist."))
         .mount(&server)
         .await;
     let p = provider(&server).build().unwrap();
@@ -1077,8 +1065,7 @@ async fn a_plan_that_stays_stale_is_a_retryable_conflict() {
 async fn apply_with_options_creates_with_those_options() {
     let server = MockServer::start().await;
     empty_listing(&server).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records")))
+    post("")
         .and(body_partial_json(json!({
             "type": "A", "name": "www.example.com", "content": "192.0.2.7",
             "proxied": true, "comment": "placed by a test", "tags": ["owner:platform"]
@@ -1144,12 +1131,8 @@ async fn a_failed_first_read_is_the_read_error_with_nothing_applied() {
 async fn a_refusal_the_new_listing_cannot_explain_is_a_conflict() {
     let server = MockServer::start().await;
     empty_listing(&server).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records")))
-        .respond_with(failure(
-            400,
-            json!([{"code": 81058, "message": "An identical record already exists."}]),
-        ))
+    post("")
+        .respond_with(refused(81058, "An identical record already exists."))
         .mount(&server)
         .await;
     let p = provider(&server).build().unwrap();
@@ -1188,11 +1171,7 @@ async fn atomic_only_when_one_batch_carried_everything() {
             .map(|n| Change::Upsert(a_set(&format!("{n}.example.com"), "192.0.2.1")))
             .collect()
     };
-    let batch_ok = || {
-        Mock::given(method("POST"))
-            .and(path(format!("/zones/{ZONE}/dns_records/batch")))
-            .respond_with(ok(json!({})))
-    };
+    let batch_ok = || post("/batch").respond_with(ok(json!({})));
 
     let server = MockServer::start().await;
     empty_listing(&server).await;
@@ -1229,12 +1208,8 @@ async fn atomic_only_when_one_batch_carried_everything() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
-        .respond_with(failure(
-            400,
-            json!([{"code": 81044, "message": "Record does not exist."}]),
-        ))
+    post("/batch")
+        .respond_with(refused(81044, "Record does not exist."))
         .with_priority(2)
         .mount(&server)
         .await;
@@ -1253,8 +1228,7 @@ async fn atomic_only_when_one_batch_carried_everything() {
 async fn changes_to_one_name_read_only_that_name() {
     let server = MockServer::start().await;
     empty_listing(&server).await;
-    Mock::given(method("POST"))
-        .and(path(format!("/zones/{ZONE}/dns_records/batch")))
+    post("/batch")
         .respond_with(ok(json!({})))
         .mount(&server)
         .await;

@@ -3,7 +3,7 @@
 //! fake can be made to produce on demand.
 
 use dns_core::{Change, DnsProvider, Name, RData, RecordSet, RetryPolicy, Zone};
-use dns_route53::Route53Builder;
+use dns_route53::{Route53Builder, Route53Provider};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -20,6 +20,17 @@ fn accepted(id: u32) -> ResponseTemplate {
          <SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo>\
          </ChangeResourceRecordSetsResponse>"
     ))
+}
+
+/// A provider for `server`, without retries.
+async fn provider(server: &MockServer) -> Route53Provider {
+    Route53Builder::new()
+        .with_endpoint_url(server.uri())
+        .with_credentials("AKIDEXAMPLE", "not-a-secret")
+        .with_retry(RetryPolicy::never())
+        .build()
+        .await
+        .unwrap()
 }
 
 /// The names a ChangeResourceRecordSets body carries.
@@ -68,13 +79,7 @@ async fn a_conflict_in_a_later_batch_retries_that_batch_only() {
         .with_priority(3)
         .mount(&server)
         .await;
-    let p = Route53Builder::new()
-        .with_endpoint_url(server.uri())
-        .with_credentials("AKIDEXAMPLE", "not-a-secret")
-        .with_retry(RetryPolicy::never())
-        .build()
-        .await
-        .unwrap();
+    let p = provider(&server).await;
     let zone = Zone::new("Z1EXAMPLE", Name::parse("example.com").unwrap());
     // 1,002 single-value creates: 1,000 records fill the first request.
     let changes: Vec<Change> = (0..1_002u32)
@@ -163,13 +168,7 @@ async fn a_zone_listing_ends_where_route53_says_it_is_complete() {
         )))
         .mount(&server)
         .await;
-    let p = Route53Builder::new()
-        .with_endpoint_url(server.uri())
-        .with_credentials("AKIDEXAMPLE", "not-a-secret")
-        .with_retry(RetryPolicy::never())
-        .build()
-        .await
-        .unwrap();
+    let p = provider(&server).await;
     let zones = p.list_zones().await.unwrap();
     assert_eq!(zones.len(), 1, "{zones:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
