@@ -55,7 +55,7 @@ GROUPS_TABLE=(
 if [ "${1:-}" = "--list" ]; then
   for row in "${GROUPS_TABLE[@]}"; do
     IFS='|' read -r g files pkg args <<<"$row"
-    printf '%-11s %s\n' "$g" "$files"
+    printf '%-16s %s\n' "$g" "$files"
   done
   exit 0
 fi
