@@ -304,9 +304,19 @@ async fn a_single_add_posts_the_documented_shape() {
 
 #[tokio::test]
 async fn an_identical_record_already_there_is_success_without_a_duplicate() {
+    // Cloudflare answers either code for a create of what is there.
+    for (code, message) in [
+        (81_057, "Record already exists."),
+        (81_058, "An identical record already exists."),
+    ] {
+        already_there_is_success(code, message).await;
+    }
+}
+
+async fn already_there_is_success(code: u32, message: &str) {
     let server = MockServer::start().await;
     let listing = format!("/zones/{ZONE}/dns_records");
-    // First read: absent. The create says 81058 (someone, or our lost
+    // First read: absent. The create says it exists (someone, or our lost
     // earlier attempt, created it). The re-read shows it: nothing more to do.
     Mock::given(method("GET"))
         .and(path(listing.as_str()))
@@ -328,7 +338,7 @@ async fn an_identical_record_already_there_is_success_without_a_duplicate() {
         .await;
     Mock::given(method("POST"))
         .and(path(listing.as_str()))
-        .respond_with(refused(81058, "An identical record already exists."))
+        .respond_with(refused(code, message))
         .expect(1)
         .mount(&server)
         .await;
