@@ -1258,16 +1258,17 @@ async fn changes_to_one_name_read_only_that_name() {
     )
     .await
     .unwrap();
-    let reads: Vec<String> = server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "GET")
-        .map(|r| r.url.query().unwrap_or_default().to_owned())
-        .collect();
-    assert_eq!(reads.len(), 1, "{reads:?}");
-    assert!(reads[0].contains("name=www.example.com"), "{reads:?}");
+    let seen = reads(&server).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0].1.contains("name=www.example.com"), "{seen:?}");
+}
+
+/// Every POST (create or batch) succeeds with `result`.
+async fn accept_posts(server: &MockServer, result: Value) {
+    Mock::given(method("POST"))
+        .respond_with(ok(result))
+        .mount(server)
+        .await;
 }
 
 /// The GET requests a server received, as (path, query).
@@ -1301,16 +1302,11 @@ async fn a_fresh_listing_is_reused_once_for_its_zone_only() {
         .respond_with(page(json!([]), 1, 5000, 0))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .respond_with(ok(record(
-            "r2",
-            "api.example.com",
-            "A",
-            "192.0.2.2",
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    accept_posts(
+        &server,
+        record("r2", "api.example.com", "A", "192.0.2.2", json!({})),
+    )
+    .await;
     let p = provider(&server).build().unwrap();
     let add = |name: &str| Change::Add(a_set(name, "192.0.2.2"));
 
@@ -1345,16 +1341,11 @@ async fn a_fresh_listing_is_reused_once_for_its_zone_only() {
     // A listing older than `read_reuse` is read again.
     let server = MockServer::start().await;
     listing(&server, json!([]), 1, None).await;
-    Mock::given(method("POST"))
-        .respond_with(ok(record(
-            "r2",
-            "api.example.com",
-            "A",
-            "192.0.2.2",
-            json!({}),
-        )))
-        .mount(&server)
-        .await;
+    accept_posts(
+        &server,
+        record("r2", "api.example.com", "A", "192.0.2.2", json!({})),
+    )
+    .await;
     let p = provider(&server)
         .with_read_reuse(Duration::from_millis(50))
         .build()
@@ -1425,10 +1416,7 @@ async fn three_records_two_per_page(server: &MockServer) -> Vec<Value> {
 async fn a_zone_larger_than_a_page_is_read_by_name() {
     let server = MockServer::start().await;
     three_records_two_per_page(&server).await;
-    Mock::given(method("POST"))
-        .respond_with(ok(json!({})))
-        .mount(&server)
-        .await;
+    accept_posts(&server, json!({})).await;
     // No reuse: the apply below must read, not plan from the listing.
     let p = provider(&server)
         .with_page_size(2)
@@ -1478,10 +1466,7 @@ async fn a_zone_of_one_page_is_read_whole() {
         record("r2", "b.example.com", "A", "192.0.2.2", json!({})),
     ]);
     listing(&server, listed, 1, None).await;
-    Mock::given(method("POST"))
-        .respond_with(ok(json!({})))
-        .mount(&server)
-        .await;
+    accept_posts(&server, json!({})).await;
     let p = provider(&server)
         .with_page_size(3)
         .with_read_reuse(Duration::ZERO)
